@@ -112,6 +112,7 @@ func NewService(store Store, hasher identity.Hasher, c clock.Clock, ids clock.ID
 type Pair struct {
 	AccessToken      string
 	AccessExpiresAt  time.Time
+	ExpiresIn        time.Duration // from now until AccessExpiresAt
 	RefreshToken     string
 	RefreshExpiresAt time.Time
 	Principal        identity.Principal
@@ -282,7 +283,7 @@ func (s *Service) pair(a identity.Account, t RefreshToken, raw string) (Pair, er
 	if err != nil {
 		return Pair{}, errs.E(errs.Op("auth.pair"), err)
 	}
-	return Pair{AccessToken: signed, AccessExpiresAt: exp, RefreshToken: raw, RefreshExpiresAt: t.ExpiresAt,
+	return Pair{AccessToken: signed, AccessExpiresAt: exp, ExpiresIn: max(exp.Sub(s.clock.Now()), 0), RefreshToken: raw, RefreshExpiresAt: t.ExpiresAt,
 		Principal: principal(a, t.DeviceID)}, nil
 }
 
