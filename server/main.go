@@ -26,8 +26,8 @@ func main() {
 
 // command is one subcommand.
 type command struct {
-	name    string
-	usage   string
+	name  string
+	usage string
 	run   func(ctx context.Context, env *cli, args []string) error
 }
 

@@ -370,4 +370,6 @@ func (a *App) objectsKind() string {
 func (a *App) Close() error { return a.Store.Close() }
 
 // VerifyAudit checks every audit chain and anchor.
-func (a *App) VerifyAudit(ctx context.Context) (audit.Report, error) { return audit.Verify(ctx, a.Store) }
+func (a *App) VerifyAudit(ctx context.Context) (audit.Report, error) {
+	return audit.Verify(ctx, a.Store)
+}
