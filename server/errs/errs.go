@@ -99,22 +99,28 @@ func (e *Error) Error() string {
 		b.WriteString(e.Op)
 		b.WriteString(": ")
 	}
-	if e.Kind != "" {
+	// The kind and code are shown where they are set, not again by every wrapper that inherits them.
+	var inner *Error
+	if !errors.As(e.Err, &inner) || inner.Kind != e.Kind || inner.Code != e.Code {
 		b.WriteString(string(e.Kind))
-	}
-	if e.Code != "" {
-		b.WriteString("/")
-		b.WriteString(string(e.Code))
+		if e.Code != "" {
+			b.WriteString("/")
+			b.WriteString(string(e.Code))
+		}
 	}
 	if e.Detail != "" {
-		b.WriteString(": ")
+		if b.Len() > 0 && !strings.HasSuffix(b.String(), ": ") {
+			b.WriteString(": ")
+		}
 		b.WriteString(e.Detail)
 	}
 	for _, f := range e.Fields {
 		fmt.Fprintf(&b, " [%s: %s]", f.Field, f.Code)
 	}
 	if e.Err != nil {
-		b.WriteString(": ")
+		if b.Len() > 0 && !strings.HasSuffix(b.String(), ": ") {
+			b.WriteString(": ")
+		}
 		b.WriteString(e.Err.Error())
 	}
 	return b.String()
