@@ -2,6 +2,7 @@ package consolehttp
 
 import (
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -208,9 +209,13 @@ func (a *API) verifyAudit(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
+// truncate cuts s to at most n bytes without splitting a character.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }

@@ -3,6 +3,7 @@ package identity
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -117,8 +118,11 @@ func (s *Service) CreateAccount(ctx context.Context, p Principal, in NewAccount)
 		fields = append(fields, errs.FieldError{Field: "roles", Code: errs.CodeRequired})
 	}
 	for i, r := range in.Roles {
-		if !r.Valid() {
+		switch {
+		case !r.Valid():
 			fields = append(fields, errs.FieldError{Field: "roles[" + strconv.Itoa(i) + "]", Code: errs.CodeUnknownRole})
+		case slices.Contains(in.Roles[:i], r):
+			fields = append(fields, errs.FieldError{Field: "roles[" + strconv.Itoa(i) + "]", Code: errs.CodeInvalidValue})
 		}
 	}
 	if in.PersonID == "" {
