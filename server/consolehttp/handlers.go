@@ -8,7 +8,6 @@ import (
 
 	"github.com/skhcn-caobang/thanhtra/server/audit"
 	"github.com/skhcn-caobang/thanhtra/server/auth"
-	"github.com/skhcn-caobang/thanhtra/server/errs"
 	"github.com/skhcn-caobang/thanhtra/server/httpcore"
 	"github.com/skhcn-caobang/thanhtra/server/identity"
 )
@@ -23,18 +22,15 @@ func (a *API) login(c echo.Context) error {
 		return err
 	}
 	login := identity.NormaliseLogin(in.Login)
-	if err := a.Guard.Check(c, login); err != nil {
+	var pair auth.Pair
+	err := a.Guard.Attempt(c, login, func() (err error) {
+		pair, err = a.Auth.Login(c.Request().Context(), login, in.Password,
+			auth.DeviceInfo{ClientID: in.SessionID, Name: truncate(c.Request().UserAgent(), 200), Platform: "web"})
 		return err
-	}
-	pair, err := a.Auth.Login(c.Request().Context(), login, in.Password,
-		auth.DeviceInfo{ClientID: in.SessionID, Name: truncate(c.Request().UserAgent(), 200), Platform: "web"})
-	if errs.CodeOf(err) == errs.CodeBadCredentials {
-		a.Guard.Failed(login)
-	}
+	})
 	if err != nil {
 		return err
 	}
-	a.Guard.Succeeded(login)
 	return c.JSON(http.StatusOK, toTokenPair(pair))
 }
 

@@ -121,7 +121,14 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 	if s.dialect == Postgres {
 		create = strings.Replace(create, "TIMESTAMP", "TIMESTAMPTZ", 1)
 	}
-	if err := s.w.WithContext(ctx).Exec(create).Error; err != nil {
+	// Under the migration lock too: two PostgreSQL sessions running CREATE TABLE IF NOT EXISTS at once
+	// can both find the table missing, and the second fails on pg_type's unique index.
+	if err := s.write(ctx, func(tx *gorm.DB) error {
+		if err := s.lockMigrations(tx); err != nil {
+			return err
+		}
+		return tx.Exec(create).Error
+	}); err != nil {
 		return nil, errs.E(op, translate(err, ""))
 	}
 	var applied []string
@@ -143,11 +150,8 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 
 func (s *Store) applyMigration(ctx context.Context, m migration) (applied bool, err error) {
 	err = s.write(ctx, func(tx *gorm.DB) error {
-		if s.dialect == Postgres {
-			// One lock for all migrations: taken per transaction, released at commit.
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(7310001)").Error; err != nil {
-				return err
-			}
+		if err := s.lockMigrations(tx); err != nil {
+			return err
 		}
 		var rows []schemaMigrationRow
 		if err := tx.Where("version = ?", m.Version).Find(&rows).Error; err != nil {
@@ -166,4 +170,13 @@ func (s *Store) applyMigration(ctx context.Context, m migration) (applied bool, 
 		return tx.Create(&schemaMigrationRow{Version: m.Version, Name: m.Name, Checksum: m.Checksum, AppliedAt: s.clock.Now().UTC()}).Error
 	})
 	return applied, err
+}
+
+// lockMigrations takes, on PostgreSQL, the one lock of all migration work: per transaction, released
+// at commit. SQLite's single writer (BEGIN IMMEDIATE) already serialises.
+func (s *Store) lockMigrations(tx *gorm.DB) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	return tx.Exec("SELECT pg_advisory_xact_lock(7310001)").Error
 }

@@ -30,6 +30,22 @@ func (g *LoginGuard) Check(c echo.Context, login string) error {
 	return nil
 }
 
+// Attempt runs one login attempt under the limits: it refuses at once when a limit is used up,
+// counts a wrong password against the account, and clears the account's failures on success.
+func (g *LoginGuard) Attempt(c echo.Context, login string, try func() error) error {
+	if err := g.Check(c, login); err != nil {
+		return err
+	}
+	err := try()
+	switch {
+	case err == nil:
+		g.Succeeded(login)
+	case errs.CodeOf(err) == errs.CodeBadCredentials:
+		g.Failed(login)
+	}
+	return err
+}
+
 // Failed counts a failed attempt against the account.
 func (g *LoginGuard) Failed(login string) { g.PerAccount.Add("login:" + login) }
 

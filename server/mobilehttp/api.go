@@ -11,7 +11,6 @@ import (
 
 	"github.com/skhcn-caobang/thanhtra/mobile-api/contract"
 	"github.com/skhcn-caobang/thanhtra/server/auth"
-	"github.com/skhcn-caobang/thanhtra/server/errs"
 	"github.com/skhcn-caobang/thanhtra/server/httpcore"
 	"github.com/skhcn-caobang/thanhtra/server/identity"
 )
@@ -103,22 +102,20 @@ func (a *API) login(c echo.Context) error {
 		MaxLen("device.name", in.Device.Name, 200).MaxLen("device.platform", in.Device.Platform, 50).Err(); err != nil {
 		return err
 	}
-	login := identity.NormaliseLogin(in.Login)
-	if err := a.Guard.Check(c, login); err != nil {
-		return err
-	}
 	platform := in.Device.Platform
 	if platform == "" {
 		platform = "android"
 	}
-	pair, err := a.Auth.Login(c.Request().Context(), login, in.Password, auth.DeviceInfo{ClientID: in.Device.ID, Name: in.Device.Name, Platform: platform})
-	if errs.CodeOf(err) == errs.CodeBadCredentials {
-		a.Guard.Failed(login)
-	}
+	login := identity.NormaliseLogin(in.Login)
+	var pair auth.Pair
+	err := a.Guard.Attempt(c, login, func() (err error) {
+		pair, err = a.Auth.Login(c.Request().Context(), login, in.Password,
+			auth.DeviceInfo{ClientID: in.Device.ID, Name: in.Device.Name, Platform: platform})
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	a.Guard.Succeeded(login)
 	return c.JSON(http.StatusOK, toTokenPair(pair))
 }
 

@@ -6,21 +6,12 @@ package storetest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
 	"os"
-	"path/filepath"
-	"sync"
 	"testing"
-	"time"
-
-	"gorm.io/driver/postgres"
-	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/skhcn-caobang/thanhtra/server/clock"
 	"github.com/skhcn-caobang/thanhtra/server/gormstore"
+	"github.com/skhcn-caobang/thanhtra/server/gormstore/internal/testdb"
 )
 
 // Engine names the engine NewDB will use, from the environment.
@@ -30,8 +21,6 @@ func Engine() gormstore.Dialect {
 	}
 	return gormstore.SQLite
 }
-
-var logOnce sync.Once
 
 // Options adjust NewDB.
 type Options struct {
@@ -65,46 +54,9 @@ func NewDBWith(t testing.TB, o Options) *gormstore.Store {
 // opening or migrating it (for tests of opening and migrating).
 func URLFor(t testing.TB) gormstore.Options {
 	t.Helper()
-	required := os.Getenv("TEST_REQUIRE_POSTGRES") == "1"
-	admin := os.Getenv("TEST_DATABASE_URL")
-	if admin == "" {
-		if required {
-			t.Fatal("storetest: TEST_REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
-		}
-		logOnce.Do(func() { t.Log("storetest: engine sqlite (set TEST_DATABASE_URL for PostgreSQL)") })
-		return gormstore.Options{SQLitePath: filepath.Join(t.TempDir(), "test.db")}
+	pg, path := testdb.Fresh(t)
+	if pg != "" {
+		return gormstore.Options{URL: pg, Readers: 4}
 	}
-	logOnce.Do(func() { t.Log("storetest: engine postgres") })
-	db, err := gorm.Open(postgres.Open(admin), &gorm.Config{Logger: logger.Discard})
-	if err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		err = db.WithContext(ctx).Exec("SELECT 1").Error
-	}
-	if err != nil {
-		if required {
-			t.Fatalf("storetest: PostgreSQL required but unreachable at TEST_DATABASE_URL: %v", err)
-		}
-		t.Skipf("storetest: PostgreSQL unreachable, skipping: %v", err)
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "t_" + hex.EncodeToString(b)
-	if err := db.Exec("CREATE SCHEMA " + schema).Error; err != nil {
-		t.Fatalf("storetest: create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		db.Exec("DROP SCHEMA " + schema + " CASCADE")
-		if sdb, err := db.DB(); err == nil {
-			sdb.Close()
-		}
-	})
-	u, err := url.Parse(admin)
-	if err != nil {
-		t.Fatalf("storetest: TEST_DATABASE_URL: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return gormstore.Options{URL: u.String(), Readers: 4}
+	return gormstore.Options{SQLitePath: path}
 }
