@@ -34,9 +34,6 @@ func TestGracefulShutdownFinishesRequestsInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
 
 	// A slow upload: the handler has started and is still reading the body when the shutdown begins.
 	// (net/http drops a request whose first bytes it had not read when shutdown began; that one was
@@ -50,6 +47,9 @@ func TestGracefulShutdownFinishesRequestsInFlight(t *testing.T) {
 		}
 		return c.String(http.StatusOK, "received "+strconv.Itoa(len(b)))
 	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx, ln) }()
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
