@@ -32,6 +32,7 @@ loud() {
 }
 
 race=()
+export GORACE=${GORACE:-atexit_sleep_ms=0} # the race detector otherwise waits 1 s at the end of every test binary
 if [[ $(go env CGO_ENABLED) == 1 ]] && command -v "$(go env CC)" >/dev/null 2>&1; then
 	race=(-race)
 else
