@@ -1,6 +1,7 @@
 package blob
 
 import (
+	"context"
 	"encoding/hex"
 	"fmt"
 	"strings"
@@ -115,4 +116,19 @@ func ValidatePutOptions(opts PutOptions) error {
 		return errs.E(op, errs.Invalid, fmt.Sprintf("metadata takes %d bytes, more than %d", total, MaxMetadataLen))
 	}
 	return nil
+}
+
+// CheckPut validates the arguments of a Put before a store touches storage: the key, the options, the
+// size (exact, or -1 for unknown) and the context.
+func CheckPut(ctx context.Context, key string, size int64, opts PutOptions) error {
+	if err := ValidateKey(key); err != nil {
+		return err
+	}
+	if err := ValidatePutOptions(opts); err != nil {
+		return err
+	}
+	if size < -1 {
+		return errs.E(errs.Invalid, fmt.Sprintf("key %q: size %d", key, size))
+	}
+	return ctx.Err()
 }

@@ -182,16 +182,7 @@ func (s *Store) lock(key string) *sync.RWMutex {
 // Put implements blob.Store.Put.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, opts blob.PutOptions) (blob.Info, error) {
 	op := errs.Op("localblob.Put")
-	if err := blob.ValidateKey(key); err != nil {
-		return blob.Info{}, errs.E(op, err)
-	}
-	if err := blob.ValidatePutOptions(opts); err != nil {
-		return blob.Info{}, errs.E(op, err)
-	}
-	if size < -1 {
-		return blob.Info{}, errs.E(op, errs.Invalid, fmt.Sprintf("key %q: size %d", key, size))
-	}
-	if err := ctx.Err(); err != nil {
+	if err := blob.CheckPut(ctx, key, size, opts); err != nil {
 		return blob.Info{}, errs.E(op, err)
 	}
 

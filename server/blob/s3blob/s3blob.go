@@ -122,16 +122,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 // not), and zero otherwise.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, opts blob.PutOptions) (blob.Info, error) {
 	const op = errs.Op("s3blob.Put")
-	if err := blob.ValidateKey(key); err != nil {
-		return blob.Info{}, errs.E(op, err)
-	}
-	if err := blob.ValidatePutOptions(opts); err != nil {
-		return blob.Info{}, errs.E(op, err)
-	}
-	if size < -1 {
-		return blob.Info{}, errs.E(op, errs.Invalid, fmt.Sprintf("key %q: size %d", key, size))
-	}
-	if err := ctx.Err(); err != nil {
+	if err := blob.CheckPut(ctx, key, size, opts); err != nil {
 		return blob.Info{}, errs.E(op, err)
 	}
 	contentType := opts.ContentType
