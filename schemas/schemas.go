@@ -8,6 +8,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 )
 
 // FS holds the schema files (*.schema.json) and error-codes.json.
@@ -23,17 +24,26 @@ type ErrorCode struct {
 	EN   string `json:"en"`
 }
 
-// ErrorCodes reads the catalogue of error codes.
+// ErrorCodes reads the catalogue of error codes: error-codes.json and the error-codes-*.json files
+// that each area of the system adds beside it, in file-name order.
 func ErrorCodes() ([]ErrorCode, error) {
-	b, err := FS.ReadFile("error-codes.json")
+	files, err := fs.Glob(FS, "error-codes*.json")
 	if err != nil {
 		return nil, err
 	}
-	var doc struct {
-		Codes []ErrorCode `json:"codes"`
+	var all []ErrorCode
+	for _, name := range files {
+		b, err := FS.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		var doc struct {
+			Codes []ErrorCode `json:"codes"`
+		}
+		if err := json.Unmarshal(b, &doc); err != nil {
+			return nil, fmt.Errorf("schemas: %s: %w", name, err)
+		}
+		all = append(all, doc.Codes...)
 	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		return nil, fmt.Errorf("schemas: error-codes.json: %w", err)
-	}
-	return doc.Codes, nil
+	return all, nil
 }
