@@ -20,7 +20,7 @@ var (
 	domain     = []string{
 		module + "/server/errs", module + "/server/clock", module + "/server/identity", module + "/server/auth",
 		module + "/server/audit", module + "/server/jobs", module + "/server/blob", module + "/server/config",
-		module + "/schemas", module + "/mobile-api/contract",
+		module + "/schemas", module + "/mobile-api/contract", module + "/server/campaign",
 	}
 	testOnly = []string{module + "/schemas/schematest", module + "/server/gormstore/storetest", module + "/server/blob/blobtest"}
 )
