@@ -227,15 +227,31 @@ func (c Campaign) Validate(owner SiteOwner) error {
 			f.add(p+".person_id", errs.CodeNotInTeam)
 		}
 	}
-	if c.Conclusion != nil {
-		f.text("conclusion.number", c.Conclusion.Number, 100)
-		if c.Conclusion.Date.IsZero() {
-			f.add("conclusion.date", errs.CodeRequired)
-		} else if !c.PeriodFrom.IsZero() && c.Conclusion.Date.Before(c.PeriodFrom) {
-			f.add("conclusion.date", errs.CodeConclusionBeforeStart)
-		}
-	}
+	c.checkConclusion(&f)
 	return f.err(errs.Op("campaign.Validate"))
+}
+
+// ValidateConclusion checks the conclusion document alone (the rest was checked when the campaign
+// was saved).
+func (c Campaign) ValidateConclusion() error {
+	var f fields
+	if c.Conclusion == nil {
+		f.add("conclusion", errs.CodeRequired)
+	}
+	c.checkConclusion(&f)
+	return f.err(errs.Op("campaign.ValidateConclusion"))
+}
+
+func (c Campaign) checkConclusion(f *fields) {
+	if c.Conclusion == nil {
+		return
+	}
+	f.text("conclusion.number", c.Conclusion.Number, 100)
+	if c.Conclusion.Date.IsZero() {
+		f.add("conclusion.date", errs.CodeRequired)
+	} else if !c.PeriodFrom.IsZero() && c.Conclusion.Date.Before(c.PeriodFrom) {
+		f.add("conclusion.date", errs.CodeConclusionBeforeStart)
+	}
 }
 
 // fields collects field errors.

@@ -248,3 +248,24 @@ func rolesStrings(rs []Role) []string {
 	}
 	return out
 }
+
+// AddTitle gives a person of the organisation a legal title for a period.
+func (s *Service) AddTitle(ctx context.Context, p Principal, store TitleStore, t Title) (Title, error) {
+	const op = errs.Op("identity.AddTitle")
+	if !p.CanAdminister(t.OrgID) {
+		return Title{}, errs.E(op, errs.Forbidden, errs.CodeRoleRequired)
+	}
+	if err := ValidateTitle(t); err != nil {
+		return Title{}, errs.E(op, err)
+	}
+	if _, err := s.Store.Person(ctx, t.OrgID, t.PersonID); err != nil {
+		return Title{}, errs.E(op, err)
+	}
+	t.ID, t.CreatedAt = s.IDs.NewID(), s.Clock.Now().UTC()
+	e := s.entry(p, "person/"+t.PersonID, t.OrgID, "person.title_add", map[string]any{"title": t.Code,
+		"valid_from": t.ValidFrom.Format("2006-01-02"), "campaign_id": t.CampaignID})
+	if err := store.AddPersonTitle(ctx, t, e); err != nil {
+		return Title{}, errs.E(op, err)
+	}
+	return t, nil
+}
