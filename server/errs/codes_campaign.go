@@ -11,9 +11,9 @@ const (
 	CodeNotInTeam             Code = "not_in_team"             // the person is not in the campaign's team
 	CodeConclusionBeforeStart Code = "conclusion_before_start" // the conclusion is dated before the campaign began
 	CodeCampaignNotFound      Code = "campaign_not_found"
-	CodeCampaignConcluded     Code = "campaign_concluded"     // a concluded campaign takes no new visits or changes
+	CodeCampaignConcluded     Code = "campaign_concluded" // a concluded campaign takes no new visits or changes
 	CodeVisitNotFound         Code = "visit_not_found"
-	CodeVisitOutsidePeriod    Code = "visit_outside_period"   // the visit date is outside the campaign's period
-	CodeVisitStatus           Code = "visit_status_invalid"   // this status change is not allowed
-	CodeDuplicateTarget       Code = "duplicate_target"       // one target per year, sector and measure
+	CodeVisitOutsidePeriod    Code = "visit_outside_period" // the visit date is outside the campaign's period
+	CodeVisitStatus           Code = "visit_status_invalid" // this status change is not allowed
+	CodeDuplicateTarget       Code = "duplicate_target"     // one target per year, sector and measure
 )
