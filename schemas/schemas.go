@@ -16,6 +16,25 @@ import (
 //go:embed *.json
 var FS embed.FS
 
+// AdminUnits holds the seed files of administrative units (admin-units/*.json), one per province,
+// which an organisation loads with adminunit.ParseSeed and the store's SeedAdminUnits.
+//
+//go:embed admin-units/*.json
+var AdminUnits embed.FS
+
+// Checklists holds the checklist templates the server publishes at start when they are missing
+// (checklists/<code>.v<version>.json, each valid against checklist-template.schema.json).
+//
+//go:embed checklists/*.json
+var Checklists embed.FS
+
+// Legal holds the national legal reference data that the server loads into an empty database
+// (legal/decrees.json, violations.json, authority-caps.json, deadline-rules.json, limitations.json,
+// holidays.json; each valid against its legal-*.schema.json).
+//
+//go:embed legal/*.json
+var Legal embed.FS
+
 // ErrorCode is one entry of the error catalogue.
 type ErrorCode struct {
 	Code string `json:"code"`

@@ -21,6 +21,9 @@ var (
 		module + "/server/errs", module + "/server/clock", module + "/server/identity", module + "/server/auth",
 		module + "/server/audit", module + "/server/jobs", module + "/server/blob", module + "/server/config",
 		module + "/schemas", module + "/mobile-api/contract", module + "/server/campaign",
+		module + "/server/checklist",
+		module + "/server/legal",
+		module + "/server/adminunit", module + "/server/registry", module + "/server/registry/importer", module + "/server/registry/vntext",
 	}
 	testOnly = []string{module + "/schemas/schematest", module + "/server/gormstore/storetest", module + "/server/blob/blobtest"}
 )

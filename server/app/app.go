@@ -27,11 +27,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/skhcn-caobang/thanhtra/schemas"
+	"github.com/skhcn-caobang/thanhtra/server/adminunit"
 	"github.com/skhcn-caobang/thanhtra/server/audit"
 	"github.com/skhcn-caobang/thanhtra/server/auth"
 	"github.com/skhcn-caobang/thanhtra/server/blob"
 	"github.com/skhcn-caobang/thanhtra/server/blob/localblob"
 	"github.com/skhcn-caobang/thanhtra/server/blob/s3blob"
+	"github.com/skhcn-caobang/thanhtra/server/campaign"
+	"github.com/skhcn-caobang/thanhtra/server/checklist"
 	"github.com/skhcn-caobang/thanhtra/server/clock"
 	"github.com/skhcn-caobang/thanhtra/server/config"
 	"github.com/skhcn-caobang/thanhtra/server/consolehttp"
@@ -40,7 +43,9 @@ import (
 	"github.com/skhcn-caobang/thanhtra/server/httpcore"
 	"github.com/skhcn-caobang/thanhtra/server/identity"
 	"github.com/skhcn-caobang/thanhtra/server/jobs"
+	"github.com/skhcn-caobang/thanhtra/server/legal"
 	"github.com/skhcn-caobang/thanhtra/server/mobilehttp"
+	"github.com/skhcn-caobang/thanhtra/server/registry"
 )
 
 // Options are what tests may replace; the zero value is production.
@@ -59,10 +64,17 @@ type App struct {
 	Identity *identity.Service
 	Auth     *auth.Service
 	Jobs     *jobs.Runner
-	Echo     *echo.Echo
-	Console  *consolehttp.API
-	Mobile   *mobilehttp.API
-	Ops      []httpcore.Route
+	// The domain of inspection.
+	Units      *adminunit.Service
+	Registry   *registry.Service
+	Legal      *legal.Service
+	Checklists *checklist.Service
+	Campaigns  *campaign.Service
+
+	Echo    *echo.Echo
+	Console *consolehttp.API
+	Mobile  *mobilehttp.API
+	Ops     []httpcore.Route
 
 	clock clock.Clock
 }
@@ -116,6 +128,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 		a.Store.Close()
 		return nil, &StartupError{"TOKEN_KEY", err}
 	}
+	a.Units = &adminunit.Service{Store: a.Store, Clock: o.Clock}
+	a.Registry = &registry.Service{Store: a.Store, Clock: o.Clock, IDs: o.IDs}
+	a.Legal = &legal.Service{Store: a.Store, Clock: o.Clock, IDs: o.IDs}
+	a.Checklists = &checklist.Service{Store: a.Store, Clock: o.Clock}
+	a.Campaigns = &campaign.Service{Store: a.Store, Registry: a.Store, Checklists: a.Store, Clock: o.Clock, IDs: o.IDs}
+	if err := a.seedReferenceData(ctx); err != nil {
+		a.Store.Close()
+		return nil, err
+	}
 	a.Jobs = jobs.NewRunner(a.Store, jobs.Options{Workers: max(cfg.JobWorkers, 1), Clock: o.Clock, Logger: log})
 	a.Jobs.Register("audit.anchor", func(ctx context.Context, _ jobs.Job) error {
 		anchor, wrote, err := a.Store.AnchorAudit(ctx)
@@ -145,6 +166,32 @@ func OpenStore(ctx context.Context, cfg config.Config, log *slog.Logger, o Optio
 		return nil, &StartupError{"DATABASE_URL", fmt.Errorf("migrating the database: %w", err)}
 	}
 	return s, nil
+}
+
+// seedReferenceData loads the national reference data shipped with the binary — the legal catalogue
+// and the published checklists — where the database lacks it. Both are idempotent and never overwrite
+// what an administrator changed; a shipped checklist whose content changed without a new version
+// number stops the start (a published version never changes).
+func (a *App) seedReferenceData(ctx context.Context) error {
+	cat, err := legal.Seed()
+	if err != nil {
+		return fmt.Errorf("the embedded legal catalogue: %w", err)
+	}
+	n, err := a.Store.LoadLegalSeed(ctx, cat)
+	if err != nil {
+		return fmt.Errorf("loading the legal catalogue: %w", err)
+	}
+	if n > 0 {
+		a.Log.Info("legal catalogue loaded", "rows", n)
+	}
+	vs, err := a.Checklists.Seed(ctx)
+	if err != nil {
+		return fmt.Errorf("publishing the embedded checklists: %w", err)
+	}
+	if len(vs) > 0 {
+		a.Log.Info("checklists published", "versions", len(vs))
+	}
+	return nil
 }
 
 func describeDB(cfg config.Config, err error) error {
@@ -245,7 +292,8 @@ func (a *App) buildHTTP() {
 		PerAccount: httpcore.NewLimiter(a.clock, cfg.LoginLimitAccount, 15*time.Minute),
 		PerAddress: httpcore.NewLimiter(a.clock, cfg.LoginLimitAddress, time.Minute),
 	}
-	a.Console = &consolehttp.API{Auth: a.Auth, Identity: a.Identity, Guard: guard, Audit: a.Store}
+	a.Console = &consolehttp.API{Auth: a.Auth, Identity: a.Identity, Guard: guard, Audit: a.Store, Units: a.Units,
+		Registry: a.Registry, Legal: a.Legal, Checklists: a.Checklists, Campaigns: a.Campaigns, Titles: a.Store}
 	a.Mobile = &mobilehttp.API{Auth: a.Auth, Identity: a.Identity, Guard: guard}
 	a.Console.Mount(e, a.Auth)
 	a.Mobile.Mount(e, a.Auth)

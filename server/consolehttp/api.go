@@ -10,10 +10,15 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/skhcn-caobang/thanhtra/server/adminunit"
 	"github.com/skhcn-caobang/thanhtra/server/audit"
 	"github.com/skhcn-caobang/thanhtra/server/auth"
+	"github.com/skhcn-caobang/thanhtra/server/campaign"
+	"github.com/skhcn-caobang/thanhtra/server/checklist"
 	"github.com/skhcn-caobang/thanhtra/server/httpcore"
 	"github.com/skhcn-caobang/thanhtra/server/identity"
+	"github.com/skhcn-caobang/thanhtra/server/legal"
+	"github.com/skhcn-caobang/thanhtra/server/registry"
 )
 
 // OpenAPI is the contract of this API, served at /api/v1/openapi.yaml.
@@ -26,14 +31,31 @@ const Prefix = "/api/v1"
 
 // API holds what the handlers need.
 type API struct {
-	Auth     *auth.Service
-	Identity *identity.Service
-	Guard    *httpcore.LoginGuard
-	Audit    audit.Source
+	Auth       *auth.Service
+	Identity   *identity.Service
+	Guard      *httpcore.LoginGuard
+	Audit      audit.Source
+	Units      *adminunit.Service
+	Registry   *registry.Service
+	Legal      *legal.Service
+	Checklists *checklist.Service
+	Campaigns  *campaign.Service
+	// Titles stores people's legal titles.
+	Titles identity.TitleStore
 }
 
-// Routes is the whole back-office API: method, path, who may call it, handler.
+// Routes is the whole back-office API: method, path, who may call it, handler. Each area keeps its
+// table in its own file.
 func (a *API) Routes() []httpcore.Route {
+	var all []httpcore.Route
+	for _, area := range [][]httpcore.Route{a.identityRoutes(), a.registryRoutes(), a.referenceRoutes(), a.campaignRoutes()} {
+		all = append(all, area...)
+	}
+	return all
+}
+
+// identityRoutes: logging in, the caller, organisations, people, accounts, devices and the audit log.
+func (a *API) identityRoutes() []httpcore.Route {
 	admins := httpcore.Roles(identity.RoleOrgAdmin, identity.RoleSystemAdmin)
 	sysadmin := httpcore.Roles(identity.RoleSystemAdmin)
 	return []httpcore.Route{

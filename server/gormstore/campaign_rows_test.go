@@ -1,0 +1,6 @@
+package gormstore
+
+func init() {
+	rowStructs = append(rowStructs, campaignRow{}, campaignMemberRow{}, campaignSubjectRow{}, campaignSiteRow{}, visitRow{},
+		planTargetRow{}, personTitleRow{})
+}

@@ -1,0 +1,557 @@
+package gormstore
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/skhcn-caobang/thanhtra/server/audit"
+	"github.com/skhcn-caobang/thanhtra/server/campaign"
+	"github.com/skhcn-caobang/thanhtra/server/errs"
+	"github.com/skhcn-caobang/thanhtra/server/identity"
+	"github.com/skhcn-caobang/thanhtra/server/paging"
+	"github.com/skhcn-caobang/thanhtra/server/registry"
+)
+
+// Civil dates are stored as DATE on PostgreSQL and as 'YYYY-MM-DD' text on SQLite; rows carry them as
+// strings and the domain as midnight in Asia/Ho_Chi_Minh.
+const civilLayout = "2006-01-02"
+
+// Vietnam has one time zone and no daylight saving; a fixed zone needs no tz database on the host.
+var ict = time.FixedZone("Asia/Ho_Chi_Minh", 7*3600)
+
+func civil(s string) time.Time {
+	if len(s) >= 10 {
+		if t, err := time.ParseInLocation(civilLayout, s[:10], ict); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+func civilPtr(s *string) time.Time {
+	if s == nil {
+		return time.Time{}
+	}
+	return civil(*s)
+}
+
+func toCivil(t time.Time) string { return t.In(ict).Format(civilLayout) }
+
+func toCivilPtr(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := toCivil(t)
+	return &s
+}
+
+type campaignRow struct {
+	ID                string `gorm:"primaryKey"`
+	OrgID             string
+	Number            string
+	DecisionDate      string
+	Title             string
+	Kind              string
+	Origin            string
+	Sectors           string
+	PeriodFrom        string
+	PeriodTo          string
+	ConclusionNumber  *string
+	ConclusionDate    *string
+	ConclusionSummary *string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+func (campaignRow) TableName() string { return "campaigns" }
+
+type campaignMemberRow struct {
+	OrgID      string
+	CampaignID string `gorm:"primaryKey"`
+	PersonID   string `gorm:"primaryKey"`
+	Role       string
+}
+
+func (campaignMemberRow) TableName() string { return "campaign_members" }
+
+type campaignSubjectRow struct {
+	OrgID      string
+	CampaignID string `gorm:"primaryKey"`
+	SubjectID  string `gorm:"primaryKey"`
+}
+
+func (campaignSubjectRow) TableName() string { return "campaign_subjects" }
+
+type campaignSiteRow struct {
+	OrgID            string
+	CampaignID       string `gorm:"primaryKey"`
+	SiteID           string `gorm:"primaryKey"`
+	AssigneePersonID *string
+}
+
+func (campaignSiteRow) TableName() string { return "campaign_sites" }
+
+type visitRow struct {
+	ID               string `gorm:"primaryKey"`
+	OrgID            string
+	CampaignID       string
+	SiteID           string
+	VisitDate        string
+	LeaderPersonID   *string
+	ChecklistCode    string
+	ChecklistVersion int
+	Status           string
+	GPSLat           *float64 `gorm:"column:gps_lat"`
+	GPSLon           *float64 `gorm:"column:gps_lon"`
+	GPSAccuracy      *float64 `gorm:"column:gps_accuracy"`
+	UnitCode         string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+func (visitRow) TableName() string { return "visits" }
+
+type planTargetRow struct {
+	OrgID  string `gorm:"primaryKey"`
+	Year   int    `gorm:"primaryKey"`
+	Sector string `gorm:"primaryKey"`
+	Metric string `gorm:"primaryKey"`
+	Value  int
+}
+
+func (planTargetRow) TableName() string { return "plan_targets" }
+
+func campaignToRows(c campaign.Campaign) (campaignRow, []campaignMemberRow, []campaignSubjectRow, []campaignSiteRow) {
+	sectors := make([]string, len(c.Sectors))
+	for i, s := range c.Sectors {
+		sectors[i] = string(s)
+	}
+	r := campaignRow{ID: c.ID, OrgID: c.OrgID, Number: c.Number, DecisionDate: toCivil(c.DecisionDate), Title: c.Title,
+		Kind: string(c.Kind), Origin: string(c.Origin), Sectors: strings.Join(sectors, ","), PeriodFrom: toCivil(c.PeriodFrom),
+		PeriodTo: toCivil(c.PeriodTo), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+	if k := c.Conclusion; k != nil {
+		r.ConclusionNumber, r.ConclusionDate, r.ConclusionSummary = &k.Number, toCivilPtr(k.Date), &k.Summary
+	}
+	members := make([]campaignMemberRow, len(c.Team))
+	for i, m := range c.Team {
+		members[i] = campaignMemberRow{OrgID: c.OrgID, CampaignID: c.ID, PersonID: m.PersonID, Role: string(m.Role)}
+	}
+	subjects := make([]campaignSubjectRow, len(c.SubjectIDs))
+	for i, s := range c.SubjectIDs {
+		subjects[i] = campaignSubjectRow{OrgID: c.OrgID, CampaignID: c.ID, SubjectID: s}
+	}
+	sites := make([]campaignSiteRow, len(c.SiteIDs))
+	for i, s := range c.SiteIDs {
+		sites[i] = campaignSiteRow{OrgID: c.OrgID, CampaignID: c.ID, SiteID: s}
+		for _, a := range c.Assignments {
+			if a.SiteID == s {
+				p := a.PersonID
+				sites[i].AssigneePersonID = &p
+			}
+		}
+	}
+	return r, members, subjects, sites
+}
+
+func (r campaignRow) domain() campaign.Campaign {
+	c := campaign.Campaign{ID: r.ID, OrgID: r.OrgID, Number: r.Number, DecisionDate: civil(r.DecisionDate), Title: r.Title,
+		Kind: campaign.Kind(r.Kind), Origin: campaign.Origin(r.Origin), PeriodFrom: civil(r.PeriodFrom), PeriodTo: civil(r.PeriodTo),
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	for _, s := range strings.Split(r.Sectors, ",") {
+		if s != "" {
+			c.Sectors = append(c.Sectors, campaign.Sector(s))
+		}
+	}
+	if r.ConclusionNumber != nil {
+		c.Conclusion = &campaign.Conclusion{Number: *r.ConclusionNumber, Date: civilPtr(r.ConclusionDate)}
+		if r.ConclusionSummary != nil {
+			c.Conclusion.Summary = *r.ConclusionSummary
+		}
+	}
+	return c
+}
+
+// SaveCampaign stores a new campaign, or replaces one with its team, subjects, sites and assignments,
+// in one transaction with its audit event.
+func (s *Store) SaveCampaign(ctx context.Context, c campaign.Campaign, e audit.Entry) error {
+	r, members, subjects, sites := campaignToRows(c)
+	err := s.write(ctx, func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Model(&campaignRow{}).Where("org_id = ? AND id = ?", c.OrgID, c.ID).Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			if err := tx.Create(&r).Error; err != nil {
+				return err
+			}
+		} else {
+			if err := tx.Model(&campaignRow{}).Where("org_id = ? AND id = ?", c.OrgID, c.ID).Select("*").Omit("created_at").Updates(&r).Error; err != nil {
+				return err
+			}
+			for _, child := range []any{&campaignMemberRow{}, &campaignSubjectRow{}, &campaignSiteRow{}} {
+				if err := tx.Where("org_id = ? AND campaign_id = ?", c.OrgID, c.ID).Delete(child).Error; err != nil {
+					return err
+				}
+			}
+		}
+		for _, rows := range []any{members, subjects, sites} {
+			if err := tx.CreateInBatches(rows, 200).Error; err != nil {
+				return err
+			}
+		}
+		return s.appendAudit(tx, e)
+	})
+	if errs.Is(errs.Conflict, translate(err, "")) {
+		return errs.E(errs.Op("gormstore.SaveCampaign"), errs.Conflict, "a campaign with this number and date exists", err)
+	}
+	if errs.Is(errs.Invalid, translate(err, "")) {
+		return errs.E(errs.Op("gormstore.SaveCampaign"), errs.Invalid, errs.CodeValidation, "a person, subject or site of another organisation or unknown", err)
+	}
+	return wrap("gormstore.SaveCampaign", err, "")
+}
+
+// Campaign returns one campaign of the organisation with its team, subjects, sites and assignments.
+func (s *Store) Campaign(ctx context.Context, orgID, id string) (campaign.Campaign, error) {
+	const op = "gormstore.Campaign"
+	var r campaignRow
+	if err := s.read(ctx).Where("org_id = ? AND id = ?", orgID, id).Take(&r).Error; err != nil {
+		return campaign.Campaign{}, wrap(op, err, errs.CodeCampaignNotFound)
+	}
+	cs := []campaign.Campaign{r.domain()}
+	if err := s.loadCampaignChildren(ctx, orgID, cs); err != nil {
+		return campaign.Campaign{}, wrap(op, err, "")
+	}
+	return cs[0], nil
+}
+
+// CampaignFilter selects campaigns.
+type CampaignFilter struct {
+	Year     int    // campaigns whose period touches this year; 0 = any
+	Kind     string // inspection or check
+	Origin   string // planned or surprise
+	Sector   string
+	PersonID string // campaigns whose team includes this person
+	Open     *bool  // true: not concluded; false: concluded
+}
+
+// Campaigns lists the organisation's campaigns, the latest decision first, with the total count.
+func (s *Store) Campaigns(ctx context.Context, orgID string, f CampaignFilter, p paging.Page) ([]campaign.Campaign, int, error) {
+	const op = "gormstore.Campaigns"
+	p = p.Normal()
+	q := s.read(ctx).Model(&campaignRow{}).Where("org_id = ?", orgID)
+	if f.Year != 0 {
+		q = q.Where("period_from <= ? AND period_to >= ?", toCivil(time.Date(f.Year, 12, 31, 0, 0, 0, 0, ict)), toCivil(time.Date(f.Year, 1, 1, 0, 0, 0, 0, ict)))
+	}
+	if f.Kind != "" {
+		q = q.Where("kind = ?", f.Kind)
+	}
+	if f.Origin != "" {
+		q = q.Where("origin = ?", f.Origin)
+	}
+	if f.Sector != "" {
+		q = q.Where("(',' || sectors || ',') LIKE ?", "%,"+f.Sector+",%")
+	}
+	if f.PersonID != "" {
+		q = q.Where("id IN (?)", s.read(ctx).Model(&campaignMemberRow{}).Select("campaign_id").Where("org_id = ? AND person_id = ?", orgID, f.PersonID))
+	}
+	if f.Open != nil {
+		if *f.Open {
+			q = q.Where("conclusion_number IS NULL")
+		} else {
+			q = q.Where("conclusion_number IS NOT NULL")
+		}
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, wrap(op, err, "")
+	}
+	var rows []campaignRow
+	if err := q.Order("decision_date DESC, id").Limit(p.Limit).Offset(p.Offset).Find(&rows).Error; err != nil {
+		return nil, 0, wrap(op, err, "")
+	}
+	out := make([]campaign.Campaign, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	if err := s.loadCampaignChildren(ctx, orgID, out); err != nil {
+		return nil, 0, wrap(op, err, "")
+	}
+	return out, int(total), nil
+}
+
+// loadCampaignChildren fills the team, subjects, sites and assignments of cs in three queries.
+func (s *Store) loadCampaignChildren(ctx context.Context, orgID string, cs []campaign.Campaign) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	ids := make([]string, len(cs))
+	index := map[string]*campaign.Campaign{}
+	for i := range cs {
+		ids[i] = cs[i].ID
+		index[cs[i].ID] = &cs[i]
+	}
+	var members []campaignMemberRow
+	if err := s.read(ctx).Where("org_id = ? AND campaign_id IN ?", orgID, ids).Order("role, person_id").Find(&members).Error; err != nil {
+		return err
+	}
+	for _, m := range members {
+		c := index[m.CampaignID]
+		c.Team = append(c.Team, campaign.Member{PersonID: m.PersonID, Role: campaign.TeamRole(m.Role)})
+	}
+	var subjects []campaignSubjectRow
+	if err := s.read(ctx).Where("org_id = ? AND campaign_id IN ?", orgID, ids).Order("subject_id").Find(&subjects).Error; err != nil {
+		return err
+	}
+	for _, x := range subjects {
+		c := index[x.CampaignID]
+		c.SubjectIDs = append(c.SubjectIDs, x.SubjectID)
+	}
+	var sites []campaignSiteRow
+	if err := s.read(ctx).Where("org_id = ? AND campaign_id IN ?", orgID, ids).Order("site_id").Find(&sites).Error; err != nil {
+		return err
+	}
+	for _, x := range sites {
+		c := index[x.CampaignID]
+		c.SiteIDs = append(c.SiteIDs, x.SiteID)
+		if x.AssigneePersonID != nil {
+			c.Assignments = append(c.Assignments, campaign.Assignment{SiteID: x.SiteID, PersonID: *x.AssigneePersonID})
+		}
+	}
+	return nil
+}
+
+func visitToRow(v campaign.Visit) visitRow {
+	r := visitRow{ID: v.ID, OrgID: v.OrgID, CampaignID: v.CampaignID, SiteID: v.SiteID, VisitDate: toCivil(v.Date),
+		ChecklistCode: v.ChecklistCode, ChecklistVersion: v.ChecklistVersion, Status: string(v.Status), UnitCode: v.UnitCode,
+		CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt}
+	if v.LeaderPersonID != "" {
+		r.LeaderPersonID = &v.LeaderPersonID
+	}
+	if v.GPS != nil {
+		r.GPSLat, r.GPSLon, r.GPSAccuracy = &v.GPS.Lat, &v.GPS.Lon, &v.GPS.Accuracy
+	}
+	return r
+}
+
+func (r visitRow) domain() campaign.Visit {
+	v := campaign.Visit{ID: r.ID, OrgID: r.OrgID, CampaignID: r.CampaignID, SiteID: r.SiteID, Date: civil(r.VisitDate),
+		ChecklistCode: r.ChecklistCode, ChecklistVersion: r.ChecklistVersion, Status: campaign.VisitStatus(r.Status),
+		UnitCode: r.UnitCode, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	if r.LeaderPersonID != nil {
+		v.LeaderPersonID = *r.LeaderPersonID
+	}
+	if r.GPSLat != nil && r.GPSLon != nil {
+		v.GPS = &campaign.GPS{Lat: *r.GPSLat, Lon: *r.GPSLon}
+		if r.GPSAccuracy != nil {
+			v.GPS.Accuracy = *r.GPSAccuracy
+		}
+	}
+	return v
+}
+
+// CreateVisit stores a new visit with its audit event. The same ID twice is errs.Conflict.
+func (s *Store) CreateVisit(ctx context.Context, v campaign.Visit, e audit.Entry) error {
+	r := visitToRow(v)
+	err := s.write(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&r).Error; err != nil {
+			return err
+		}
+		return s.appendAudit(tx, e)
+	})
+	return wrap("gormstore.CreateVisit", err, "")
+}
+
+// Visit returns one visit of the organisation.
+func (s *Store) Visit(ctx context.Context, orgID, id string) (campaign.Visit, error) {
+	var r visitRow
+	if err := s.read(ctx).Where("org_id = ? AND id = ?", orgID, id).Take(&r).Error; err != nil {
+		return campaign.Visit{}, wrap("gormstore.Visit", err, errs.CodeVisitNotFound)
+	}
+	return r.domain(), nil
+}
+
+// VisitFilter selects visits.
+type VisitFilter struct {
+	CampaignID string
+	SiteID     string
+	Status     string
+	From, To   time.Time // visit dates, inclusive; zero = open
+}
+
+// Visits lists the organisation's visits, the latest first, with the total count.
+func (s *Store) Visits(ctx context.Context, orgID string, f VisitFilter, p paging.Page) ([]campaign.Visit, int, error) {
+	const op = "gormstore.Visits"
+	p = p.Normal()
+	q := s.read(ctx).Model(&visitRow{}).Where("org_id = ?", orgID)
+	if f.CampaignID != "" {
+		q = q.Where("campaign_id = ?", f.CampaignID)
+	}
+	if f.SiteID != "" {
+		q = q.Where("site_id = ?", f.SiteID)
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("visit_date >= ?", toCivil(f.From))
+	}
+	if !f.To.IsZero() {
+		q = q.Where("visit_date <= ?", toCivil(f.To))
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, wrap(op, err, "")
+	}
+	var rows []visitRow
+	if err := q.Order("visit_date DESC, id").Limit(p.Limit).Offset(p.Offset).Find(&rows).Error; err != nil {
+		return nil, 0, wrap(op, err, "")
+	}
+	out := make([]campaign.Visit, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, int(total), nil
+}
+
+// MoveVisit changes a visit's status from one to another (compare and set): a visit no longer in
+// status from is errs.Conflict with code visit_status_invalid.
+func (s *Store) MoveVisit(ctx context.Context, orgID, id string, from, to campaign.VisitStatus, at time.Time, e audit.Entry) error {
+	err := s.write(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&visitRow{}).Where("org_id = ? AND id = ? AND status = ?", orgID, id, string(from)).
+			Updates(map[string]any{"status": string(to), "updated_at": at})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			var n int64
+			if err := tx.Model(&visitRow{}).Where("org_id = ? AND id = ?", orgID, id).Count(&n).Error; err != nil {
+				return err
+			}
+			if n == 0 {
+				return errs.E(errs.NotFound, errs.CodeVisitNotFound)
+			}
+			return errs.E(errs.Conflict, errs.CodeVisitStatus)
+		}
+		return s.appendAudit(tx, e)
+	})
+	return wrap("gormstore.MoveVisit", err, errs.CodeVisitNotFound)
+}
+
+// SetTarget stores a yearly plan target, replacing the one for the same year, sector and metric.
+func (s *Store) SetTarget(ctx context.Context, t campaign.Target, e audit.Entry) error {
+	err := s.write(ctx, func(tx *gorm.DB) error {
+		r := planTargetRow{OrgID: t.OrgID, Year: t.Year, Sector: string(t.Sector), Metric: string(t.Metric), Value: t.Value}
+		if err := tx.Where("org_id = ? AND year = ? AND sector = ? AND metric = ?", r.OrgID, r.Year, r.Sector, r.Metric).
+			Delete(&planTargetRow{}).Error; err != nil {
+			return err
+		}
+		if err := tx.Create(&r).Error; err != nil {
+			return err
+		}
+		return s.appendAudit(tx, e)
+	})
+	return wrap("gormstore.SetTarget", err, "")
+}
+
+// Targets lists the organisation's plan targets of a year.
+func (s *Store) Targets(ctx context.Context, orgID string, year int) ([]campaign.Target, error) {
+	var rows []planTargetRow
+	if err := s.read(ctx).Where("org_id = ? AND year = ?", orgID, year).Order("sector, metric").Find(&rows).Error; err != nil {
+		return nil, wrap("gormstore.Targets", err, "")
+	}
+	out := make([]campaign.Target, len(rows))
+	for i, r := range rows {
+		out[i] = campaign.Target{OrgID: r.OrgID, Year: r.Year, Sector: campaign.Sector(r.Sector), Metric: campaign.Metric(r.Metric), Value: r.Value}
+	}
+	return out, nil
+}
+
+type personTitleRow struct {
+	ID         string `gorm:"primaryKey"`
+	OrgID      string
+	PersonID   string
+	Title      string
+	ValidFrom  string
+	ValidTo    *string
+	CampaignID *string
+	CreatedAt  time.Time
+}
+
+func (personTitleRow) TableName() string { return "person_titles" }
+
+// AddPersonTitle stores a person's title with its audit event.
+func (s *Store) AddPersonTitle(ctx context.Context, t identity.Title, e audit.Entry) error {
+	r := personTitleRow{ID: t.ID, OrgID: t.OrgID, PersonID: t.PersonID, Title: t.Code, ValidFrom: toCivil(t.ValidFrom),
+		ValidTo: toCivilPtr(t.ValidTo), CreatedAt: t.CreatedAt}
+	if t.CampaignID != "" {
+		r.CampaignID = &t.CampaignID
+	}
+	err := s.write(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&r).Error; err != nil {
+			return err
+		}
+		return s.appendAudit(tx, e)
+	})
+	return wrap("gormstore.AddPersonTitle", err, errs.CodePersonNotFound)
+}
+
+// PersonTitles lists a person's titles, the latest first.
+func (s *Store) PersonTitles(ctx context.Context, orgID, personID string) ([]identity.Title, error) {
+	var rows []personTitleRow
+	if err := s.read(ctx).Where("org_id = ? AND person_id = ?", orgID, personID).Order("valid_from DESC, id").Find(&rows).Error; err != nil {
+		return nil, wrap("gormstore.PersonTitles", err, "")
+	}
+	out := make([]identity.Title, len(rows))
+	for i, r := range rows {
+		out[i] = identity.Title{ID: r.ID, OrgID: r.OrgID, PersonID: r.PersonID, Code: r.Title, ValidFrom: civil(r.ValidFrom),
+			ValidTo: civilPtr(r.ValidTo), CreatedAt: r.CreatedAt.UTC()}
+		if r.CampaignID != nil {
+			out[i].CampaignID = *r.CampaignID
+		}
+	}
+	return out, nil
+}
+
+var (
+	_ campaign.Store      = (*Store)(nil)
+	_ campaign.Registry   = (*Store)(nil)
+	_ campaign.Checklists = (*Store)(nil)
+)
+
+// SiteSubject returns the subject that owns a site of the organisation (campaign.Registry).
+func (s *Store) SiteSubject(ctx context.Context, orgID, siteID string) (string, error) {
+	snap, err := s.ReadRegistry(ctx, orgID, registry.Lookup{SiteIDs: []string{siteID}})
+	if err != nil {
+		return "", errs.E(errs.Op("gormstore.SiteSubject"), err)
+	}
+	if len(snap.Sites) == 0 {
+		return "", errs.E(errs.Op("gormstore.SiteSubject"), errs.NotFound, errs.CodeSiteNotFound)
+	}
+	return snap.Sites[0].SubjectID, nil
+}
+
+// SiteUnitOn returns the code of the unit a site belonged to on a day (campaign.Registry, D15).
+func (s *Store) SiteUnitOn(ctx context.Context, orgID, siteID string, day time.Time) (string, error) {
+	const op = errs.Op("gormstore.SiteUnitOn")
+	snap, err := s.ReadRegistry(ctx, orgID, registry.Lookup{SiteIDs: []string{siteID}})
+	if err != nil {
+		return "", errs.E(op, err)
+	}
+	if len(snap.Sites) == 0 {
+		return "", errs.E(op, errs.NotFound, errs.CodeSiteNotFound)
+	}
+	u, ok := snap.Sites[0].UnitOn(day)
+	if !ok {
+		return "", errs.E(op, errs.Invalid, errs.CodeUnitNotInForce, "no unit of the site on "+toCivil(day))
+	}
+	return u.UnitCode, nil
+}
+
+// ChecklistPublished reports whether a checklist version is published (campaign.Checklists).
+func (s *Store) ChecklistPublished(ctx context.Context, code string, version int) error {
+	_, err := s.ChecklistVersion(ctx, code, version)
+	return err
+}
