@@ -286,7 +286,6 @@ func (a *App) buildHTTP() {
 			a.Log.Error("panic", "request_id", httpcore.RequestID(c), "err", err, "stack", string(stack))
 			return err
 		}}))
-	e.Use(middleware.BodyLimit(fmt.Sprint(cfg.MaxBodyBytes)))
 
 	guard := &httpcore.LoginGuard{
 		PerAccount: httpcore.NewLimiter(a.clock, cfg.LoginLimitAccount, 15*time.Minute),
@@ -295,10 +294,10 @@ func (a *App) buildHTTP() {
 	a.Console = &consolehttp.API{Auth: a.Auth, Identity: a.Identity, Guard: guard, Audit: a.Store, Units: a.Units,
 		Registry: a.Registry, Legal: a.Legal, Checklists: a.Checklists, Campaigns: a.Campaigns, Titles: a.Store}
 	a.Mobile = &mobilehttp.API{Auth: a.Auth, Identity: a.Identity, Guard: guard}
-	a.Console.Mount(e, a.Auth)
-	a.Mobile.Mount(e, a.Auth)
+	a.Console.Mount(e, a.Auth, cfg.MaxBodyBytes)
+	a.Mobile.Mount(e, a.Auth, cfg.MaxBodyBytes)
 	a.Ops = a.opsRoutes(reg)
-	httpcore.Mount(e.Group(""), a.Ops, a.Auth)
+	httpcore.Mount(e.Group(""), a.Ops, a.Auth, cfg.MaxBodyBytes)
 	a.Echo = e
 }
 

@@ -81,8 +81,8 @@ func (a *API) identityRoutes() []httpcore.Route {
 }
 
 // Mount registers the API under Prefix.
-func (a *API) Mount(e *echo.Echo, authn httpcore.Authenticator) {
-	httpcore.Mount(e.Group(Prefix), a.Routes(), authn)
+func (a *API) Mount(e *echo.Echo, authn httpcore.Authenticator, maxBody int64) {
+	httpcore.Mount(e.Group(Prefix), a.Routes(), authn, maxBody)
 }
 
 func serveOpenAPI(c echo.Context) error {

@@ -24,8 +24,8 @@ func Bind(c echo.Context, dst any) error {
 	}
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
-		var he *echo.HTTPError
-		if errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
 			return errs.E(errs.TooLarge, errs.CodeBodyTooLarge, err)
 		}
 		return errs.E(errs.Invalid, errs.CodeMalformedJSON, err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -12,7 +13,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/skhcn-caobang/thanhtra/schemas/schematest"
@@ -39,14 +39,17 @@ func newEcho(t *testing.T, log *bytes.Buffer) *echo.Echo {
 	e := echo.New()
 	e.HTTPErrorHandler = ErrorHandler(logger, msgs)
 	e.Use(Observe(logger, NewMetrics(prometheus.NewRegistry())))
-	e.Use(middleware.BodyLimit("64"))
 	e.POST("/bind", func(c echo.Context) error {
 		var b body
 		if err := Bind(c, &b); err != nil {
 			return err
 		}
 		return c.JSON(http.StatusOK, b)
-	})
+	}, bodyLimit(64))
+	e.POST("/bind-chunked", func(c echo.Context) error {
+		var b body
+		return Bind(c, &b)
+	}, bodyLimit(64))
 	e.GET("/boom", func(c echo.Context) error {
 		return errors.New("pq: relation \"secret_table\" does not exist at /srv/app/db.go:42")
 	})
@@ -110,6 +113,15 @@ func TestBadRequests(t *testing.T) {
 				t.Fatalf("fields %+v, want %s", b.Error.Fields, tc.field)
 			}
 		})
+	}
+	// A body of unknown length is cut while it is read.
+	req := httptest.NewRequest(http.MethodPost, "/bind-chunked", io.NopCloser(strings.NewReader(`{"name":"`+strings.Repeat("x", 100)+`"}`)))
+	req.ContentLength = -1
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	if rec.Code != http.StatusRequestEntityTooLarge || decode(t, rec).Error.Code != "body_too_large" {
+		t.Fatalf("chunked body over the limit: %d %s", rec.Code, rec.Body)
 	}
 	if rec := do(e, http.MethodPost, "/bind", `{"name":"Cao Bằng","count":3}`); rec.Code != 200 {
 		t.Fatalf("a good body was refused: %d %s", rec.Code, rec.Body)

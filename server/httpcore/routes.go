@@ -2,6 +2,7 @@ package httpcore
 
 import (
 	"context"
+	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -53,6 +54,9 @@ type Route struct {
 	Path    string // echo path, e.g. /accounts/:id/disable
 	Access  Access
 	Handler echo.HandlerFunc
+	// MaxBody is the largest request body the route takes; 0 = the server's MAX_BODY_BYTES. Routes
+	// that receive files (registry import) set it higher.
+	MaxBody int64
 }
 
 // Authenticator verifies a bearer token.
@@ -68,10 +72,30 @@ func PrincipalOf(c echo.Context) identity.Principal {
 	return p
 }
 
-// Mount registers routes on g, each behind the authentication and role check its Access declares.
-func Mount(g *echo.Group, routes []Route, authn Authenticator) {
+// Mount registers routes on g, each behind the authentication and role check its Access declares and
+// the body limit it declares (defaultMaxBody when it declares none).
+func Mount(g *echo.Group, routes []Route, authn Authenticator, defaultMaxBody int64) {
 	for _, r := range routes {
-		g.Add(r.Method, r.Path, guard(r.Access, authn, r.Handler))
+		limit := r.MaxBody
+		if limit <= 0 {
+			limit = defaultMaxBody
+		}
+		g.Add(r.Method, r.Path, guard(r.Access, authn, r.Handler), bodyLimit(limit))
+	}
+}
+
+// bodyLimit refuses a body longer than n bytes: at once when Content-Length says so, and otherwise
+// when reading passes the limit (413 body_too_large either way).
+func bodyLimit(n int64) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			if req.ContentLength > n {
+				return errs.E(errs.TooLarge, errs.CodeBodyTooLarge)
+			}
+			req.Body = http.MaxBytesReader(c.Response(), req.Body, n)
+			return next(c)
+		}
 	}
 }
 

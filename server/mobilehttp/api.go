@@ -32,13 +32,13 @@ func (a *API) Routes() []httpcore.Route {
 }
 
 // Mount registers the API under contract.Prefix and its document at contract.DocumentPath.
-func (a *API) Mount(e *echo.Echo, authn httpcore.Authenticator) {
-	httpcore.Mount(e.Group(contract.Prefix), a.Routes(), authn)
+func (a *API) Mount(e *echo.Echo, authn httpcore.Authenticator, maxBody int64) {
+	httpcore.Mount(e.Group(contract.Prefix), a.Routes(), authn, maxBody)
 	httpcore.Mount(e.Group(""), []httpcore.Route{
 		{Method: http.MethodGet, Path: contract.DocumentPath, Access: httpcore.Public, Handler: func(c echo.Context) error {
 			return c.Blob(http.StatusOK, "application/yaml; charset=utf-8", contract.OpenAPI)
 		}},
-	}, authn)
+	}, authn, maxBody)
 }
 
 // loginRequest is schemas/mobile-login-request.schema.json.
