@@ -75,7 +75,7 @@ func serve(ctx context.Context, env *cli, args []string, demo bool) error {
 	}
 	defer a.Close()
 	if demo {
-		if err := seedDemo(ctx, a.Identity, a.Store, env.stdout); err != nil {
+		if err := seedDemo(ctx, a, env.stdout); err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}

@@ -6,8 +6,8 @@ import (
 	"io"
 	"text/tabwriter"
 
+	"github.com/skhcn-caobang/thanhtra/server/app"
 	"github.com/skhcn-caobang/thanhtra/server/errs"
-	"github.com/skhcn-caobang/thanhtra/server/gormstore"
 	"github.com/skhcn-caobang/thanhtra/server/identity"
 )
 
@@ -33,7 +33,8 @@ const demoWarning = `
 
 // seedDemo creates the demo organisation and accounts when they are missing, and prints the logins.
 // Running it again changes nothing.
-func seedDemo(ctx context.Context, svc *identity.Service, st *gormstore.Store, out io.Writer) error {
+func seedDemo(ctx context.Context, a *app.App, out io.Writer) error {
+	svc, st := a.Identity, a.Store
 	org, err := st.OrganisationByCode(ctx, "caobang")
 	if errs.Is(errs.NotFound, err) {
 		org, err = svc.CreateOrganisation(ctx, identity.Operator, identity.NewOrganisation{Code: "caobang", Name: "Sở Khoa học và Công nghệ tỉnh Cao Bằng"})
@@ -51,6 +52,9 @@ func seedDemo(ctx context.Context, svc *identity.Service, st *gormstore.Store, o
 			Login: a.login, Password: a.password, Roles: a.roles}); err != nil {
 			return err
 		}
+	}
+	if err := seedDemoDomain(ctx, a, org, out); err != nil {
+		return err
 	}
 	fmt.Fprint(out, demoWarning)
 	fmt.Fprintf(out, "organisation: %s (%s)\n", org.Name, org.Code)

@@ -199,8 +199,11 @@ func TestAdminCommands(t *testing.T) {
 
 func TestDemoMode(t *testing.T) {
 	vars := map[string]string{"DATA_DIR": t.TempDir(), "ADDR": "127.0.0.1:0"}
-	for range 2 { // a second start finds the demo data and changes nothing
+	for run := range 2 { // a second start finds the demo data and changes nothing
 		url, out, stop := startServer(t, vars, "-demo")
+		if seeded := strings.Contains(out.String(), "demo data: 29 fuel stations, 6 markets, 10 X-ray facilities, 4 campaigns"); seeded != (run == 0) {
+			t.Fatalf("start %d: demo data seeded=%v: %s", run+1, seeded, out.String())
+		}
 		if !strings.Contains(out.String(), "NOT FOR PRODUCTION") || !strings.Contains(out.String(), "inspector1") {
 			t.Fatalf("demo mode did not warn and print its accounts: %s", out.String())
 		}
