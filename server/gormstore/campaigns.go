@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/skhcn-caobang/thanhtra/server/adminunit"
 	"github.com/skhcn-caobang/thanhtra/server/audit"
 	"github.com/skhcn-caobang/thanhtra/server/campaign"
 	"github.com/skhcn-caobang/thanhtra/server/errs"
@@ -14,39 +15,6 @@ import (
 	"github.com/skhcn-caobang/thanhtra/server/paging"
 	"github.com/skhcn-caobang/thanhtra/server/registry"
 )
-
-// Civil dates are stored as DATE on PostgreSQL and as 'YYYY-MM-DD' text on SQLite; rows carry them as
-// strings and the domain as midnight in Asia/Ho_Chi_Minh.
-const civilLayout = "2006-01-02"
-
-// Vietnam has one time zone and no daylight saving; a fixed zone needs no tz database on the host.
-var ict = time.FixedZone("Asia/Ho_Chi_Minh", 7*3600)
-
-func civil(s string) time.Time {
-	if len(s) >= 10 {
-		if t, err := time.ParseInLocation(civilLayout, s[:10], ict); err == nil {
-			return t
-		}
-	}
-	return time.Time{}
-}
-
-func civilPtr(s *string) time.Time {
-	if s == nil {
-		return time.Time{}
-	}
-	return civil(*s)
-}
-
-func toCivil(t time.Time) string { return t.In(ict).Format(civilLayout) }
-
-func toCivilPtr(t time.Time) *string {
-	if t.IsZero() {
-		return nil
-	}
-	s := toCivil(t)
-	return &s
-}
 
 type campaignRow struct {
 	ID                string `gorm:"primaryKey"`
@@ -129,11 +97,11 @@ func campaignToRows(c campaign.Campaign) (campaignRow, []campaignMemberRow, []ca
 	for i, s := range c.Sectors {
 		sectors[i] = string(s)
 	}
-	r := campaignRow{ID: c.ID, OrgID: c.OrgID, Number: c.Number, DecisionDate: toCivil(c.DecisionDate), Title: c.Title,
-		Kind: string(c.Kind), Origin: string(c.Origin), Sectors: strings.Join(sectors, ","), PeriodFrom: toCivil(c.PeriodFrom),
-		PeriodTo: toCivil(c.PeriodTo), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+	r := campaignRow{ID: c.ID, OrgID: c.OrgID, Number: c.Number, DecisionDate: adminunit.FormatDay(c.DecisionDate), Title: c.Title,
+		Kind: string(c.Kind), Origin: string(c.Origin), Sectors: strings.Join(sectors, ","), PeriodFrom: adminunit.FormatDay(c.PeriodFrom),
+		PeriodTo: adminunit.FormatDay(c.PeriodTo), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 	if k := c.Conclusion; k != nil {
-		r.ConclusionNumber, r.ConclusionDate, r.ConclusionSummary = &k.Number, toCivilPtr(k.Date), &k.Summary
+		r.ConclusionNumber, r.ConclusionDate, r.ConclusionSummary = &k.Number, dayText(k.Date), &k.Summary
 	}
 	members := make([]campaignMemberRow, len(c.Team))
 	for i, m := range c.Team {
@@ -157,8 +125,8 @@ func campaignToRows(c campaign.Campaign) (campaignRow, []campaignMemberRow, []ca
 }
 
 func (r campaignRow) domain() campaign.Campaign {
-	c := campaign.Campaign{ID: r.ID, OrgID: r.OrgID, Number: r.Number, DecisionDate: civil(r.DecisionDate), Title: r.Title,
-		Kind: campaign.Kind(r.Kind), Origin: campaign.Origin(r.Origin), PeriodFrom: civil(r.PeriodFrom), PeriodTo: civil(r.PeriodTo),
+	c := campaign.Campaign{ID: r.ID, OrgID: r.OrgID, Number: r.Number, DecisionDate: dayOf(&r.DecisionDate), Title: r.Title,
+		Kind: campaign.Kind(r.Kind), Origin: campaign.Origin(r.Origin), PeriodFrom: dayOf(&r.PeriodFrom), PeriodTo: dayOf(&r.PeriodTo),
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	for _, s := range strings.Split(r.Sectors, ",") {
 		if s != "" {
@@ -166,7 +134,7 @@ func (r campaignRow) domain() campaign.Campaign {
 		}
 	}
 	if r.ConclusionNumber != nil {
-		c.Conclusion = &campaign.Conclusion{Number: *r.ConclusionNumber, Date: civilPtr(r.ConclusionDate)}
+		c.Conclusion = &campaign.Conclusion{Number: *r.ConclusionNumber, Date: dayOf(r.ConclusionDate)}
 		if r.ConclusionSummary != nil {
 			c.Conclusion.Summary = *r.ConclusionSummary
 		}
@@ -243,7 +211,7 @@ func (s *Store) Campaigns(ctx context.Context, orgID string, f CampaignFilter, p
 	p = p.Normal()
 	q := s.read(ctx).Model(&campaignRow{}).Where("org_id = ?", orgID)
 	if f.Year != 0 {
-		q = q.Where("period_from <= ? AND period_to >= ?", toCivil(time.Date(f.Year, 12, 31, 0, 0, 0, 0, ict)), toCivil(time.Date(f.Year, 1, 1, 0, 0, 0, 0, ict)))
+		q = q.Where("period_from <= ? AND period_to >= ?", adminunit.FormatDay(adminunit.Date(f.Year, 12, 31)), adminunit.FormatDay(adminunit.Date(f.Year, 1, 1)))
 	}
 	if f.Kind != "" {
 		q = q.Where("kind = ?", f.Kind)
@@ -324,7 +292,7 @@ func (s *Store) loadCampaignChildren(ctx context.Context, orgID string, cs []cam
 }
 
 func visitToRow(v campaign.Visit) visitRow {
-	r := visitRow{ID: v.ID, OrgID: v.OrgID, CampaignID: v.CampaignID, SiteID: v.SiteID, VisitDate: toCivil(v.Date),
+	r := visitRow{ID: v.ID, OrgID: v.OrgID, CampaignID: v.CampaignID, SiteID: v.SiteID, VisitDate: adminunit.FormatDay(v.Date),
 		ChecklistCode: v.ChecklistCode, ChecklistVersion: v.ChecklistVersion, Status: string(v.Status), UnitCode: v.UnitCode,
 		CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt}
 	if v.LeaderPersonID != "" {
@@ -337,7 +305,7 @@ func visitToRow(v campaign.Visit) visitRow {
 }
 
 func (r visitRow) domain() campaign.Visit {
-	v := campaign.Visit{ID: r.ID, OrgID: r.OrgID, CampaignID: r.CampaignID, SiteID: r.SiteID, Date: civil(r.VisitDate),
+	v := campaign.Visit{ID: r.ID, OrgID: r.OrgID, CampaignID: r.CampaignID, SiteID: r.SiteID, Date: dayOf(&r.VisitDate),
 		ChecklistCode: r.ChecklistCode, ChecklistVersion: r.ChecklistVersion, Status: campaign.VisitStatus(r.Status),
 		UnitCode: r.UnitCode, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	if r.LeaderPersonID != nil {
@@ -396,10 +364,10 @@ func (s *Store) Visits(ctx context.Context, orgID string, f VisitFilter, p pagin
 		q = q.Where("status = ?", f.Status)
 	}
 	if !f.From.IsZero() {
-		q = q.Where("visit_date >= ?", toCivil(f.From))
+		q = q.Where("visit_date >= ?", adminunit.FormatDay(f.From))
 	}
 	if !f.To.IsZero() {
-		q = q.Where("visit_date <= ?", toCivil(f.To))
+		q = q.Where("visit_date <= ?", adminunit.FormatDay(f.To))
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
@@ -484,8 +452,8 @@ func (personTitleRow) TableName() string { return "person_titles" }
 
 // AddPersonTitle stores a person's title with its audit event.
 func (s *Store) AddPersonTitle(ctx context.Context, t identity.Title, e audit.Entry) error {
-	r := personTitleRow{ID: t.ID, OrgID: t.OrgID, PersonID: t.PersonID, Title: t.Code, ValidFrom: toCivil(t.ValidFrom),
-		ValidTo: toCivilPtr(t.ValidTo), CreatedAt: t.CreatedAt}
+	r := personTitleRow{ID: t.ID, OrgID: t.OrgID, PersonID: t.PersonID, Title: t.Code, ValidFrom: adminunit.FormatDay(t.ValidFrom),
+		ValidTo: dayText(t.ValidTo), CreatedAt: t.CreatedAt}
 	if t.CampaignID != "" {
 		r.CampaignID = &t.CampaignID
 	}
@@ -506,8 +474,8 @@ func (s *Store) PersonTitles(ctx context.Context, orgID, personID string) ([]ide
 	}
 	out := make([]identity.Title, len(rows))
 	for i, r := range rows {
-		out[i] = identity.Title{ID: r.ID, OrgID: r.OrgID, PersonID: r.PersonID, Code: r.Title, ValidFrom: civil(r.ValidFrom),
-			ValidTo: civilPtr(r.ValidTo), CreatedAt: r.CreatedAt.UTC()}
+		out[i] = identity.Title{ID: r.ID, OrgID: r.OrgID, PersonID: r.PersonID, Code: r.Title, ValidFrom: dayOf(&r.ValidFrom),
+			ValidTo: dayOf(r.ValidTo), CreatedAt: r.CreatedAt.UTC()}
 		if r.CampaignID != nil {
 			out[i].CampaignID = *r.CampaignID
 		}
@@ -545,7 +513,7 @@ func (s *Store) SiteUnitOn(ctx context.Context, orgID, siteID string, day time.T
 	}
 	u, ok := snap.Sites[0].UnitOn(day)
 	if !ok {
-		return "", errs.E(op, errs.Invalid, errs.CodeUnitNotInForce, "no unit of the site on "+toCivil(day))
+		return "", errs.E(op, errs.Invalid, errs.CodeUnitNotInForce, "no unit of the site on "+adminunit.FormatDay(day))
 	}
 	return u.UnitCode, nil
 }
