@@ -131,7 +131,7 @@ func seedDemoDomain(ctx context.Context, a *app.App, org identity.Organisation, 
 	// months) and a worker certificate each.
 	for x := range 10 {
 		sub, err := a.Registry.CreateSubject(ctx, admin, registry.Subject{OrgID: org.ID, Kind: registry.Organisation,
-			Name: []string{"Bệnh viện Đa khoa", "Trung tâm Y tế", "Phòng khám Đa khoa"}[x%3] + " " + demoDistricts[x].name + " (demo)",
+			Name:    []string{"Bệnh viện Đa khoa", "Trung tâm Y tế", "Phòng khám Đa khoa"}[x%3] + " " + demoDistricts[x].name + " (demo)",
 			TaxCode: fmt.Sprintf("48002%05d", 2000+x), Address: demoDistricts[x].name})
 		if err != nil {
 			return fmt.Errorf("clinic: %w", err)
