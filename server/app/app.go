@@ -131,8 +131,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	a.Units = &adminunit.Service{Store: a.Store, Clock: o.Clock}
 	a.Registry = &registry.Service{Store: a.Store, Clock: o.Clock, IDs: o.IDs}
 	a.Legal = &legal.Service{Store: a.Store, Clock: o.Clock, IDs: o.IDs}
-	a.Checklists = &checklist.Service{Store: a.Store, Clock: o.Clock}
-	a.Campaigns = &campaign.Service{Store: a.Store, Registry: a.Store, Checklists: a.Store, Clock: o.Clock, IDs: o.IDs}
+	a.Checklists = &checklist.Service{Store: a.Store, Lister: a.Store, Clock: o.Clock}
+	a.Campaigns = &campaign.Service{Store: a.Store, Registry: a.Store, Checklists: a.Store, Reader: a.Store, Clock: o.Clock, IDs: o.IDs}
 	if err := a.seedReferenceData(ctx); err != nil {
 		a.Store.Close()
 		return nil, err

@@ -42,6 +42,7 @@ type Service struct {
 	Store      Store
 	Registry   Registry
 	Checklists Checklists
+	Reader     Reader // the lists (reads.go)
 	Clock      clock.Clock
 	IDs        clock.IDs
 }

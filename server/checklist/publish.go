@@ -65,8 +65,9 @@ type Store interface {
 // Service publishes checklist versions. The HTTP handlers, the command line and the start-up seed
 // all go through it.
 type Service struct {
-	Store Store
-	Clock clock.Clock
+	Store  Store
+	Lister Lister // the list of codes (reads.go)
+	Clock  clock.Clock
 }
 
 // Publish parses doc and publishes it as a new version of its code. Only a system administrator may

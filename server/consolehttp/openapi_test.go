@@ -55,6 +55,12 @@ func TestOpenAPIRequestBodies(t *testing.T) {
 		"POST /accounts/{id}/password": {"password-request.schema.json", passwordRequest{Password: "mật-khẩu-mới-đủ-dài"}},
 		"POST /devices/{id}/revoke":    {"reason-request.schema.json", reasonRequest{Reason: "Điện thoại bị mất"}},
 	}
+	for k, v := range registryRequestBodies {
+		bodies[k] = v
+	}
+	for k, v := range referenceAndCampaignRequestBodies {
+		bodies[k] = v
+	}
 	for _, r := range (&API{}).Routes() {
 		path := schematest.TemplatePath(r.Path)
 		key := r.Method + " " + path
