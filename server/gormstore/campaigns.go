@@ -195,32 +195,23 @@ func (s *Store) Campaign(ctx context.Context, orgID, id string) (campaign.Campai
 	return cs[0], nil
 }
 
-// CampaignFilter selects campaigns.
-type CampaignFilter struct {
-	Year     int    // campaigns whose period touches this year; 0 = any
-	Kind     string // inspection or check
-	Origin   string // planned or surprise
-	Sector   string
-	PersonID string // campaigns whose team includes this person
-	Open     *bool  // true: not concluded; false: concluded
-}
-
-// Campaigns lists the organisation's campaigns, the latest decision first, with the total count.
-func (s *Store) Campaigns(ctx context.Context, orgID string, f CampaignFilter, p paging.Page) ([]campaign.Campaign, int, error) {
-	const op = "gormstore.Campaigns"
+// ListCampaigns lists the organisation's campaigns that f selects, the latest decision first, with
+// the total count (campaign.Reader).
+func (s *Store) ListCampaigns(ctx context.Context, orgID string, f campaign.Filter, p paging.Page) ([]campaign.Campaign, int, error) {
+	const op = "gormstore.ListCampaigns"
 	p = p.Normal()
 	q := s.read(ctx).Model(&campaignRow{}).Where("org_id = ?", orgID)
 	if f.Year != 0 {
 		q = q.Where("period_from <= ? AND period_to >= ?", adminunit.FormatDay(adminunit.Date(f.Year, 12, 31)), adminunit.FormatDay(adminunit.Date(f.Year, 1, 1)))
 	}
 	if f.Kind != "" {
-		q = q.Where("kind = ?", f.Kind)
+		q = q.Where("kind = ?", string(f.Kind))
 	}
 	if f.Origin != "" {
-		q = q.Where("origin = ?", f.Origin)
+		q = q.Where("origin = ?", string(f.Origin))
 	}
 	if f.Sector != "" {
-		q = q.Where("(',' || sectors || ',') LIKE ?", "%,"+f.Sector+",%")
+		q = q.Where("(',' || sectors || ',') LIKE ?", "%,"+string(f.Sector)+",%")
 	}
 	if f.PersonID != "" {
 		q = q.Where("id IN (?)", s.read(ctx).Model(&campaignMemberRow{}).Select("campaign_id").Where("org_id = ? AND person_id = ?", orgID, f.PersonID))
@@ -341,17 +332,10 @@ func (s *Store) Visit(ctx context.Context, orgID, id string) (campaign.Visit, er
 	return r.domain(), nil
 }
 
-// VisitFilter selects visits.
-type VisitFilter struct {
-	CampaignID string
-	SiteID     string
-	Status     string
-	From, To   time.Time // visit dates, inclusive; zero = open
-}
-
-// Visits lists the organisation's visits, the latest first, with the total count.
-func (s *Store) Visits(ctx context.Context, orgID string, f VisitFilter, p paging.Page) ([]campaign.Visit, int, error) {
-	const op = "gormstore.Visits"
+// ListVisits lists the organisation's visits that f selects, the latest first, with the total count
+// (campaign.Reader).
+func (s *Store) ListVisits(ctx context.Context, orgID string, f campaign.VisitFilter, p paging.Page) ([]campaign.Visit, int, error) {
+	const op = "gormstore.ListVisits"
 	p = p.Normal()
 	q := s.read(ctx).Model(&visitRow{}).Where("org_id = ?", orgID)
 	if f.CampaignID != "" {
@@ -361,7 +345,7 @@ func (s *Store) Visits(ctx context.Context, orgID string, f VisitFilter, p pagin
 		q = q.Where("site_id = ?", f.SiteID)
 	}
 	if f.Status != "" {
-		q = q.Where("status = ?", f.Status)
+		q = q.Where("status = ?", string(f.Status))
 	}
 	if !f.From.IsZero() {
 		q = q.Where("visit_date >= ?", adminunit.FormatDay(f.From))
@@ -487,6 +471,7 @@ var (
 	_ campaign.Store      = (*Store)(nil)
 	_ campaign.Registry   = (*Store)(nil)
 	_ campaign.Checklists = (*Store)(nil)
+	_ campaign.Reader     = (*Store)(nil)
 )
 
 // SiteSubject returns the subject that owns a site of the organisation (campaign.Registry).

@@ -110,11 +110,11 @@ func TestCampaignsStored(t *testing.T) {
 	})
 	t.Run("lists filter by person, year and sector", func(t *testing.T) {
 		for _, tc := range []struct {
-			f    gormstore.CampaignFilter
+			f    campaign.Filter
 			want int
-		}{{gormstore.CampaignFilter{PersonID: w.insp.ID}, 1}, {gormstore.CampaignFilter{PersonID: "nobody"}, 0},
-			{gormstore.CampaignFilter{Year: 2023, Sector: "fuel"}, 1}, {gormstore.CampaignFilter{Year: 2022}, 0}, {gormstore.CampaignFilter{Sector: "radiation"}, 0}} {
-			cs, total, err := w.st.Campaigns(ctx, w.org.ID, tc.f, paging.Page{})
+		}{{campaign.Filter{PersonID: w.insp.ID}, 1}, {campaign.Filter{PersonID: "nobody"}, 0},
+			{campaign.Filter{Year: 2023, Sector: campaign.Fuel}, 1}, {campaign.Filter{Year: 2022}, 0}, {campaign.Filter{Sector: campaign.Radiation}, 0}} {
+			cs, total, err := w.st.ListCampaigns(ctx, w.org.ID, tc.f, paging.Page{})
 			if err != nil || total != tc.want || len(cs) != tc.want {
 				t.Errorf("%+v: %d/%d %v", tc.f, len(cs), total, err)
 			}
@@ -160,7 +160,7 @@ func TestCampaignsStored(t *testing.T) {
 		if errs.CodeOf(err) != errs.CodeVisitStatus {
 			t.Fatalf("a stale status must not win: %v", err)
 		}
-		vs, total, err := w.st.Visits(ctx, w.org.ID, gormstore.VisitFilter{CampaignID: c.ID, Status: "waiting_lab"}, paging.Page{})
+		vs, total, err := w.st.ListVisits(ctx, w.org.ID, campaign.VisitFilter{CampaignID: c.ID, Status: campaign.VisitWaitingLab}, paging.Page{})
 		if err != nil || total != 1 || vs[0].ID != v.ID {
 			t.Fatalf("visits waiting for the lab: %v %d", err, total)
 		}
@@ -189,7 +189,7 @@ func TestCampaignsStored(t *testing.T) {
 			t.Fatalf("a concluded campaign changed: %v", err)
 		}
 		open := false
-		if cs, _, _ := w.st.Campaigns(ctx, w.org.ID, gormstore.CampaignFilter{Open: &open}, paging.Page{}); len(cs) != 1 {
+		if cs, _, _ := w.st.ListCampaigns(ctx, w.org.ID, campaign.Filter{Open: &open}, paging.Page{}); len(cs) != 1 {
 			t.Fatal("concluded filter")
 		}
 	})
