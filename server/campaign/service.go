@@ -2,6 +2,8 @@ package campaign
 
 import (
 	"context"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/skhcn-caobang/thanhtra/server/audit"
@@ -25,6 +27,10 @@ type Store interface {
 type Registry interface {
 	// SiteSubject returns the subject that owns a site of the organisation (errs.NotFound if none).
 	SiteSubject(ctx context.Context, orgID, siteID string) (string, error)
+	// MissingSubjects returns those of ids that are no subject of the organisation.
+	MissingSubjects(ctx context.Context, orgID string, ids []string) ([]string, error)
+	// MissingPersons returns those of ids that are no person of the organisation.
+	MissingPersons(ctx context.Context, orgID string, ids []string) ([]string, error)
 	// SiteUnitOn returns the code of the administrative unit a site belonged to on a day; a site whose
 	// unit did not exist on that day is errs.Invalid.
 	SiteUnitOn(ctx context.Context, orgID, siteID string, day time.Time) (string, error)
@@ -90,12 +96,44 @@ func (s *Service) SaveCampaign(ctx context.Context, p identity.Principal, c Camp
 	if err := c.Validate(func(site string) (string, bool) { sub, ok := owners[site]; return sub, ok }); err != nil {
 		return Campaign{}, errs.E(op, err)
 	}
+	if err := s.checkKnown(ctx, c); err != nil {
+		return Campaign{}, errs.E(op, err)
+	}
 	e := entry(p, "campaign/"+c.ID, c.OrgID, action, now, map[string]any{"number": c.Number, "subjects": len(c.SubjectIDs),
 		"sites": len(c.SiteIDs), "team": len(c.Team)})
 	if err := s.Store.SaveCampaign(ctx, c, e); err != nil {
 		return Campaign{}, errs.E(op, err)
 	}
 	return c, nil
+}
+
+// checkKnown names each subject and team member that is no subject or person of the organisation,
+// so that a wrong ID is a field error rather than a refused foreign key.
+func (s *Service) checkKnown(ctx context.Context, c Campaign) error {
+	missingSubjects, err := s.Registry.MissingSubjects(ctx, c.OrgID, c.SubjectIDs)
+	if err != nil {
+		return err
+	}
+	people := make([]string, len(c.Team))
+	for i, m := range c.Team {
+		people[i] = m.PersonID
+	}
+	missingPeople, err := s.Registry.MissingPersons(ctx, c.OrgID, people)
+	if err != nil {
+		return err
+	}
+	var f fields
+	for i, id := range c.SubjectIDs {
+		if slices.Contains(missingSubjects, id) {
+			f.add("subject_ids["+strconv.Itoa(i)+"]", errs.CodeSubjectNotFound)
+		}
+	}
+	for i, id := range people {
+		if slices.Contains(missingPeople, id) {
+			f.add("team["+strconv.Itoa(i)+"].person_id", errs.CodePersonNotFound)
+		}
+	}
+	return f.err(errs.Op("campaign.checkKnown"))
 }
 
 // Conclude records the conclusion document that closes a campaign. A concluded campaign takes no new

@@ -2,6 +2,7 @@ package gormstore
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -507,4 +508,31 @@ func (s *Store) SiteUnitOn(ctx context.Context, orgID, siteID string, day time.T
 func (s *Store) ChecklistPublished(ctx context.Context, code string, version int) error {
 	_, err := s.ChecklistVersion(ctx, code, version)
 	return err
+}
+
+// MissingSubjects returns those of ids that are no subject of the organisation (campaign.Registry).
+func (s *Store) MissingSubjects(ctx context.Context, orgID string, ids []string) ([]string, error) {
+	return s.missing(ctx, "subjects", orgID, ids)
+}
+
+// MissingPersons returns those of ids that are no person of the organisation (campaign.Registry).
+func (s *Store) MissingPersons(ctx context.Context, orgID string, ids []string) ([]string, error) {
+	return s.missing(ctx, "persons", orgID, ids)
+}
+
+func (s *Store) missing(ctx context.Context, table, orgID string, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var found []string
+	if err := s.read(ctx).Table(table).Where("org_id = ? AND id IN ?", orgID, ids).Pluck("id", &found).Error; err != nil {
+		return nil, wrap("gormstore.missing "+table, err, "")
+	}
+	var out []string
+	for _, id := range ids {
+		if !slices.Contains(found, id) {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }

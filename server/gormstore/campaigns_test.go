@@ -224,3 +224,19 @@ func TestCampaignsStored(t *testing.T) {
 		t.Fatalf("audit: %v %v", err, rep.Problems)
 	}
 }
+
+func TestCampaignNamesUnknownSubjectsAndPeople(t *testing.T) {
+	ctx := context.Background()
+	w := newCampaignWorld(t)
+	c := w.plan(adminunit.Date(2023, 3, 1), adminunit.Date(2023, 3, 31))
+	c.SubjectIDs = append(c.SubjectIDs, "0190a000-0000-7000-8000-000000000001")
+	c.Team = append(c.Team, campaign.Member{PersonID: "0190a000-0000-7000-8000-000000000002", Role: campaign.TeamMember})
+	_, err := w.svc.SaveCampaign(ctx, w.admin, c)
+	got := map[string]errs.Code{}
+	for _, f := range errs.FieldsOf(err) {
+		got[f.Field] = f.Code
+	}
+	if got["subject_ids[1]"] != errs.CodeSubjectNotFound || got["team[2].person_id"] != errs.CodePersonNotFound || len(got) != 2 {
+		t.Fatalf("got %v (%v)", got, err)
+	}
+}
