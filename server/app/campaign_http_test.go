@@ -207,10 +207,45 @@ func TestCampaignsOverHTTP(t *testing.T) {
 	if waiting.Total != 1 {
 		t.Fatalf("visits waiting for the laboratory: %d", waiting.Total)
 	}
+	t.Run("answers recorded while waiting for the lab", func(t *testing.T) {
+		answers := "/api/v1/visits/" + v.ID + "/answers"
+		var got struct {
+			Findings []struct {
+				Key            string   `json:"key"`
+				Reason         string   `json:"reason"`
+				ViolationCodes []string `json:"violation_codes"`
+			} `json:"findings"`
+		}
+		// A dispenser delivering 1.2 % off is a finding, not an error; its seal answered intact is not.
+		insp.want(http.StatusOK, "PUT", answers, map[string]any{"answers": map[string]any{
+			"F2.7@TK-1": map[string]any{"value": 1.2}, "F2.3@TK-1": map[string]any{"value": true, "evidence": []string{"photo-1"}}}}, &got)
+		if len(got.Findings) != 1 || got.Findings[0].Key != "F2.7@TK-1" || len(got.Findings[0].ViolationCodes) == 0 {
+			t.Fatalf("findings %+v", got.Findings)
+		}
+		// A number where yes/no was expected refuses the whole set, naming the key; nothing is kept.
+		insp.refused(http.StatusBadRequest, "validation_failed", "F2.3@TK-2=answer_wrong_type", "PUT", answers,
+			map[string]any{"answers": map[string]any{"F2.3@TK-2": map[string]any{"value": 3}, "F2.7@TK-2": map[string]any{"value": 0.1}}})
+		insp.refused(http.StatusBadRequest, "validation_failed", "F9.9=unknown_item", "PUT", answers,
+			map[string]any{"answers": map[string]any{"F9.9": map[string]any{"value": true}}})
+		// The measurement is corrected: the finding goes.
+		insp.want(http.StatusOK, "PUT", answers, map[string]any{"answers": map[string]any{"F2.7@TK-1": map[string]any{"value": 0.3}}}, &got)
+		if len(got.Findings) != 0 {
+			t.Fatalf("findings after the correction: %+v", got.Findings)
+		}
+		var all struct {
+			Answers map[string]any `json:"answers"`
+		}
+		director.want(http.StatusOK, "GET", answers, nil, &all)
+		if len(all.Answers) != 2 || all.Answers["F2.3@TK-2"] != nil {
+			t.Fatalf("answers %+v", all.Answers)
+		}
+	})
 	chief.want(http.StatusOK, "POST", status, map[string]string{"status": "completed"}, &v)
 	if v.Status != "completed" {
 		t.Fatalf("visit %+v", v)
 	}
+	chief.refused(http.StatusConflict, "visit_status_invalid", "", "PUT", "/api/v1/visits/"+v.ID+"/answers",
+		map[string]any{"answers": map[string]any{"F2.7@TK-1": map[string]any{"value": 0.2}}})
 	chief.refused(http.StatusConflict, "visit_status_invalid", "", "POST", status, map[string]string{"status": "planned"})
 	chief.refused(http.StatusBadRequest, "validation_failed", "status=invalid_value", "POST", status, map[string]string{"status": "lost"})
 	director.want(http.StatusOK, "GET", "/api/v1/visits/"+v.ID, nil, nil)

@@ -42,6 +42,8 @@ func init() {
 		"GET /api/v1/visits":                  readers,
 		"GET /api/v1/visits/:id":              readers,
 		"POST /api/v1/visits/:id/status":      visitors,
+		"GET /api/v1/visits/:id/answers":      readers,
+		"PUT /api/v1/visits/:id/answers":      visitors,
 		"GET /api/v1/plan-targets":            readers,
 		"PUT /api/v1/plan-targets":            planSetters,
 		"GET /api/v1/persons/:id/titles":      readers,
@@ -68,6 +70,7 @@ func init() {
 		"POST /api/v1/campaigns/:id/conclude":                      map[string]any{"conclusion": map[string]string{"number": "2/KL-TTr", "date": "2026-03-01"}},
 		"POST /api/v1/campaigns/:id/visits":                        map[string]any{"site_id": nobody, "date": "2026-02-10", "checklist_code": "fuel-station", "checklist_version": 1},
 		"POST /api/v1/visits/:id/status":                           map[string]string{"status": "in_progress"},
+		"PUT /api/v1/visits/:id/answers":                           map[string]any{"answers": map[string]any{"F2.7@cot-1": map[string]any{"value": 0.4}}},
 		"PUT /api/v1/plan-targets":                                 map[string]any{"year": 2026, "sector": "market", "metric": "instruments_checked", "value": 1268},
 		"POST /api/v1/persons/:id/titles":                          map[string]string{"code": "thanh_tra_vien", "valid_from": "2026-01-01"},
 	} {
@@ -83,6 +86,7 @@ func init() {
 		"/api/v1/campaigns/:id/visits":                        "/api/v1/campaigns/" + nobody + "/visits",
 		"/api/v1/visits/:id":                                  "/api/v1/visits/" + nobody,
 		"/api/v1/visits/:id/status":                           "/api/v1/visits/" + nobody + "/status",
+		"/api/v1/visits/:id/answers":                          "/api/v1/visits/" + nobody + "/answers",
 		"/api/v1/plan-targets":                                "/api/v1/plan-targets?year=2026",
 		"/api/v1/persons/:id/titles":                          "/api/v1/persons/" + nobody + "/titles",
 	} {

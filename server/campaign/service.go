@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/skhcn-caobang/thanhtra/server/audit"
+	"github.com/skhcn-caobang/thanhtra/server/checklist"
 	"github.com/skhcn-caobang/thanhtra/server/clock"
 	"github.com/skhcn-caobang/thanhtra/server/errs"
 	"github.com/skhcn-caobang/thanhtra/server/identity"
@@ -21,6 +22,8 @@ type Store interface {
 	Visit(ctx context.Context, orgID, id string) (Visit, error)
 	MoveVisit(ctx context.Context, orgID, id string, from, to VisitStatus, at time.Time, e audit.Entry) error
 	SetTarget(ctx context.Context, t Target, e audit.Entry) error
+	VisitAnswers(ctx context.Context, orgID, visitID string) (map[string]checklist.Answer, []checklist.Finding, error)
+	RecordAnswers(ctx context.Context, v Visit, answers map[string]checklist.Answer, findings []checklist.Finding, by string, e audit.Entry) error
 }
 
 // Registry answers what the campaign rules need to know about sites.
@@ -39,6 +42,7 @@ type Registry interface {
 // Checklists says whether a published checklist version exists.
 type Checklists interface {
 	ChecklistPublished(ctx context.Context, code string, version int) error
+	ChecklistVersion(ctx context.Context, code string, version int) (checklist.Published, error)
 }
 
 // Service applies the campaign rules and who may do what: the inspection chief and the organisation's
@@ -239,4 +243,71 @@ func (s *Service) SetTarget(ctx context.Context, p identity.Principal, t Target)
 		return errs.E(op, err)
 	}
 	return nil
+}
+
+// RecordAnswers records answers of a visit (by key: item, or item@instance in a repeated section)
+// and returns the visit's findings. The answers, together with those already recorded, are checked
+// against the visit's own checklist version: an input error (an unknown item, a wrong answer type …)
+// refuses them all, naming each key; a failing answer or a measurement outside tolerance is a finding.
+// A completed or cancelled visit takes no more answers; one waiting for lab results still does (D17).
+func (s *Service) RecordAnswers(ctx context.Context, p identity.Principal, orgID, visitID string, answers map[string]checklist.Answer) ([]checklist.Finding, error) {
+	const op = errs.Op("campaign.RecordAnswers")
+	v, err := s.Store.Visit(ctx, orgID, visitID)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	c, err := s.Store.Campaign(ctx, orgID, v.CampaignID)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	if !canPlan(p, orgID) && !(p.OrgID == orgID && c.InTeam(p.PersonID)) {
+		return nil, errs.E(op, errs.Forbidden, errs.CodeRoleRequired)
+	}
+	if v.Status == VisitCompleted || v.Status == VisitCancelled {
+		return nil, errs.E(op, errs.Conflict, errs.CodeVisitStatus, "the visit is "+string(v.Status))
+	}
+	if len(answers) == 0 {
+		return nil, errs.E(op, errs.Invalid, errs.CodeValidation, errs.FieldError{Field: "answers", Code: errs.CodeRequired})
+	}
+	pub, err := s.Checklists.ChecklistVersion(ctx, v.ChecklistCode, v.ChecklistVersion)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	merged, _, err := s.Store.VisitAnswers(ctx, orgID, visitID)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	for k, a := range answers {
+		merged[k] = a
+	}
+	findings, err := checklist.ValidatePartial(pub.Template, merged, v.Date)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	keys := make([]string, 0, len(answers))
+	for k := range answers {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	e := entry(p, "visit/"+v.ID, orgID, "visit.answers", s.Clock.Now().UTC(), map[string]any{"keys": keys, "findings": len(findings)})
+	if err := s.Store.RecordAnswers(ctx, v, answers, findings, p.AccountID, e); err != nil {
+		return nil, errs.E(op, err)
+	}
+	return findings, nil
+}
+
+// Answers returns a visit's recorded answers and findings.
+func (s *Service) Answers(ctx context.Context, p identity.Principal, orgID, visitID string) (map[string]checklist.Answer, []checklist.Finding, error) {
+	const op = errs.Op("campaign.Answers")
+	if !CanRead(p, orgID) {
+		return nil, nil, errs.E(op, errs.Forbidden, errs.CodeRoleRequired)
+	}
+	if _, err := s.Store.Visit(ctx, orgID, visitID); err != nil {
+		return nil, nil, errs.E(op, err)
+	}
+	a, f, err := s.Store.VisitAnswers(ctx, orgID, visitID)
+	if err != nil {
+		return nil, nil, errs.E(op, err)
+	}
+	return a, f, nil
 }

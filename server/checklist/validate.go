@@ -106,11 +106,22 @@ const maxTextRunes = 4000
 // visitDate's calendar date, in its own location (pass it in Asia/Ho_Chi_Minh), is the date that
 // expiry dates are compared with: a certificate that expires on the visit's date is still valid.
 func Validate(tpl *Template, answers map[string]Answer, visitDate time.Time) ([]Finding, error) {
+	return validate(tpl, answers, visitDate, false)
+}
+
+// ValidatePartial is Validate for a visit still in progress: answers are recorded one by one, so a
+// required item without an answer, or an answer whose photos are not attached yet, is not an error.
+// Everything else is checked as Validate does; a visit is completed only when Validate passes.
+func ValidatePartial(tpl *Template, answers map[string]Answer, visitDate time.Time) ([]Finding, error) {
+	return validate(tpl, answers, visitDate, true)
+}
+
+func validate(tpl *Template, answers map[string]Answer, visitDate time.Time, partial bool) ([]Finding, error) {
 	const op = errs.Op("checklist.Validate")
 	if tpl == nil || visitDate.IsZero() {
 		return nil, errs.E(op, "no template or no visit date")
 	}
-	v := validation{tpl: tpl, answers: map[string]Answer{}, instances: map[*Section][]string{}, values: map[string]any{}}
+	v := validation{tpl: tpl, answers: map[string]Answer{}, instances: map[*Section][]string{}, values: map[string]any{}, partial: partial}
 	y, m, d := visitDate.Date()
 	v.visitDay = civilDay(y, int(m), d)
 
@@ -142,6 +153,7 @@ func Validate(tpl *Template, answers map[string]Answer, visitDate time.Time) ([]
 }
 
 type validation struct {
+	partial   bool // a visit in progress: missing answers and photos are not errors yet
 	tpl       *Template
 	visitDay  int
 	answers   map[string]Answer     // admitted answers by key
@@ -216,7 +228,7 @@ func (v *validation) check(s *Section, it *Item, inst string) {
 		answered = false
 	}
 	if !answered {
-		if it.Required {
+		if it.Required && !v.partial {
 			v.fail(key, errs.CodeAnswerRequired)
 		}
 		return
@@ -226,7 +238,7 @@ func (v *validation) check(s *Section, it *Item, inst string) {
 		v.fail(key, code)
 		return
 	}
-	if code := checkEvidence(it, a.Evidence); code != "" {
+	if code := checkEvidence(it, a.Evidence); code != "" && !(v.partial && code == errs.CodePhotosMissing) {
 		v.fail(key, code)
 		return
 	}

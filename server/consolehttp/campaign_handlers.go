@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/skhcn-caobang/thanhtra/server/campaign"
+	"github.com/skhcn-caobang/thanhtra/server/checklist"
 	"github.com/skhcn-caobang/thanhtra/server/errs"
 	"github.com/skhcn-caobang/thanhtra/server/httpcore"
 )
@@ -202,4 +203,42 @@ func (a *API) addTitle(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, toPersonTitle(t))
+}
+
+// visitAnswers answers a visit's recorded answers and their findings.
+func (a *API) visitAnswers(c echo.Context) error {
+	answers, findings, err := a.Campaigns.Answers(c.Request().Context(), httpcore.PrincipalOf(c), orgParam(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	out := visitAnswersResponse{Answers: make(map[string]answer, len(answers)), Findings: make([]finding, len(findings))}
+	for k, x := range answers {
+		out.Answers[k] = answer{Value: x.Value, None: x.None, Evidence: x.Evidence}
+	}
+	for i, f := range findings {
+		out.Findings[i] = toFinding(f)
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// recordAnswers records answers of a visit (merged with those already recorded) and answers the
+// visit's findings.
+func (a *API) recordAnswers(c echo.Context) error {
+	var in visitAnswersRequest
+	if err := httpcore.Bind(c, &in); err != nil {
+		return err
+	}
+	answers := make(map[string]checklist.Answer, len(in.Answers))
+	for k, x := range in.Answers {
+		answers[k] = checklist.Answer{Value: x.Value, None: x.None, Evidence: x.Evidence}
+	}
+	findings, err := a.Campaigns.RecordAnswers(c.Request().Context(), httpcore.PrincipalOf(c), orgParam(c), c.Param("id"), answers)
+	if err != nil {
+		return err
+	}
+	out := findingList{Findings: make([]finding, len(findings))}
+	for i, f := range findings {
+		out.Findings[i] = toFinding(f)
+	}
+	return c.JSON(http.StatusOK, out)
 }

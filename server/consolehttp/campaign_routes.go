@@ -31,6 +31,8 @@ func (a *API) campaignRoutes() []httpcore.Route {
 		{Method: http.MethodGet, Path: "/visits", Access: readers, Handler: a.listVisits},
 		{Method: http.MethodGet, Path: "/visits/:id", Access: readers, Handler: a.getVisit},
 		{Method: http.MethodPost, Path: "/visits/:id/status", Access: visitors, Handler: a.moveVisit},
+		{Method: http.MethodGet, Path: "/visits/:id/answers", Access: readers, Handler: a.visitAnswers},
+		{Method: http.MethodPut, Path: "/visits/:id/answers", Access: visitors, Handler: a.recordAnswers},
 
 		{Method: http.MethodGet, Path: "/plan-targets", Access: readers, Handler: a.listTargets},
 		{Method: http.MethodPut, Path: "/plan-targets", Access: planSetters, Handler: a.setTarget},

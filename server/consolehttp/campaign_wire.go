@@ -288,3 +288,14 @@ func (r titleRequest) domain(orgID, personID string) (identity.Title, error) {
 		ValidTo: civilDay(&k, "valid_to", r.ValidTo), CampaignID: r.CampaignID}
 	return t, invalidFields(k)
 }
+
+// visitAnswersRequest is schemas/visit-answers-request.schema.json.
+type visitAnswersRequest struct {
+	Answers map[string]answer `json:"answers"`
+}
+
+// visitAnswersResponse is schemas/visit-answers.schema.json.
+type visitAnswersResponse struct {
+	Answers  map[string]answer `json:"answers"`
+	Findings []finding         `json:"findings"`
+}

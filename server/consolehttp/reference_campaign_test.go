@@ -74,7 +74,9 @@ var referenceAndCampaignRequestBodies = map[string]struct {
 	"POST /campaigns/{id}/visits": {"visit-request.schema.json", visitRequest{SiteID: refSiteID, Date: "2023-03-15", LeaderPersonID: refPersonID,
 		ChecklistCode: "fuel-station", ChecklistVersion: 1, GPS: &position{Lat: 22.6657, Lon: 106.2522, AccuracyM: 8}}},
 	"POST /visits/{id}/status": {"visit-status-request.schema.json", visitStatusRequest{Status: "waiting_lab"}},
-	"PUT /plan-targets":        {"campaign-target-request.schema.json", targetRequest{Year: 2023, Sector: "market", Metric: "instruments_checked", Value: 1268}},
+	"PUT /visits/{id}/answers": {"visit-answers-request.schema.json", visitAnswersRequest{Answers: map[string]answer{
+		"F2.7@cot-1": {Value: 1.2}, "F2.3@cot-1": {Value: false, Evidence: []string{"photo-7"}}}}},
+	"PUT /plan-targets": {"campaign-target-request.schema.json", targetRequest{Year: 2023, Sector: "market", Metric: "instruments_checked", Value: 1268}},
 	"POST /persons/{id}/titles": {"person-title-request.schema.json", titleRequest{Code: "chanh_thanh_tra_so", ValidFrom: "2020-01-01",
 		ValidTo: "2025-06-30"}},
 }
@@ -92,6 +94,7 @@ func TestReferenceAndCampaignWireStructsMatchSchemas(t *testing.T) {
 		wire   any
 	}{
 		{"legal-violation.schema.json", violationVersion{}},
+		{"visit-answers.schema.json", visitAnswersResponse{}},
 		{"legal-violation-list.schema.json", violationList{}},
 		{"legal-violation-revision.schema.json", violationRevision{}},
 		{"legal-decree-list.schema.json", decreeList{}},

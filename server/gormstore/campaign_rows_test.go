@@ -4,3 +4,5 @@ func init() {
 	rowStructs = append(rowStructs, campaignRow{}, campaignMemberRow{}, campaignSubjectRow{}, campaignSiteRow{}, visitRow{},
 		planTargetRow{}, personTitleRow{})
 }
+
+func init() { rowStructs = append(rowStructs, visitAnswerRow{}, visitFindingRow{}) }

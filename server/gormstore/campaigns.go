@@ -2,6 +2,7 @@ package gormstore
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/skhcn-caobang/thanhtra/server/adminunit"
 	"github.com/skhcn-caobang/thanhtra/server/audit"
 	"github.com/skhcn-caobang/thanhtra/server/campaign"
+	"github.com/skhcn-caobang/thanhtra/server/checklist"
 	"github.com/skhcn-caobang/thanhtra/server/errs"
 	"github.com/skhcn-caobang/thanhtra/server/identity"
 	"github.com/skhcn-caobang/thanhtra/server/paging"
@@ -535,4 +537,130 @@ func (s *Store) missing(ctx context.Context, table, orgID string, ids []string) 
 		}
 	}
 	return out, nil
+}
+
+type visitAnswerRow struct {
+	OrgID      string
+	VisitID    string `gorm:"primaryKey"`
+	AnswerKey  string `gorm:"primaryKey"`
+	Value      *string
+	None       bool
+	Evidence   string
+	RecordedAt time.Time
+	RecordedBy string
+}
+
+func (visitAnswerRow) TableName() string { return "visit_answers" }
+
+type visitFindingRow struct {
+	OrgID             string
+	VisitID           string `gorm:"primaryKey"`
+	AnswerKey         string `gorm:"primaryKey"`
+	Item              string
+	Instance          string
+	Value             *string
+	Reason            string
+	ViolationCodes    string
+	Confirmed         bool
+	BoundsUnconfirmed bool
+}
+
+func (visitFindingRow) TableName() string { return "visit_findings" }
+
+func jsonText(v any) *string {
+	if v == nil {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	s := string(b)
+	return &s
+}
+
+func jsonValue(s *string) any {
+	if s == nil {
+		return nil
+	}
+	var v any
+	if json.Unmarshal([]byte(*s), &v) != nil {
+		return nil
+	}
+	return v
+}
+
+// VisitAnswers returns a visit's answers by key and its findings (campaign.Store).
+func (s *Store) VisitAnswers(ctx context.Context, orgID, visitID string) (map[string]checklist.Answer, []checklist.Finding, error) {
+	const op = "gormstore.VisitAnswers"
+	var rows []visitAnswerRow
+	if err := s.read(ctx).Where("org_id = ? AND visit_id = ?", orgID, visitID).Find(&rows).Error; err != nil {
+		return nil, nil, wrap(op, err, "")
+	}
+	answers := make(map[string]checklist.Answer, len(rows))
+	for _, r := range rows {
+		a := checklist.Answer{Value: jsonValue(r.Value), None: r.None}
+		_ = json.Unmarshal([]byte(r.Evidence), &a.Evidence)
+		answers[r.AnswerKey] = a
+	}
+	var frows []visitFindingRow
+	if err := s.read(ctx).Where("org_id = ? AND visit_id = ?", orgID, visitID).Order("answer_key").Find(&frows).Error; err != nil {
+		return nil, nil, wrap(op, err, "")
+	}
+	findings := make([]checklist.Finding, len(frows))
+	for i, r := range frows {
+		findings[i] = checklist.Finding{Item: r.Item, Instance: r.Instance, Value: jsonValue(r.Value), Reason: checklist.FailReason(r.Reason),
+			Confirmed: r.Confirmed, BoundsUnconfirmed: r.BoundsUnconfirmed}
+		if r.ViolationCodes != "" {
+			findings[i].ViolationCodes = strings.Split(r.ViolationCodes, ",")
+		}
+	}
+	return answers, findings, nil
+}
+
+// RecordAnswers upserts answers of a visit and replaces its findings, in one transaction with the
+// audit event; the visit must still have the status it had when the answers were checked.
+func (s *Store) RecordAnswers(ctx context.Context, v campaign.Visit, answers map[string]checklist.Answer, findings []checklist.Finding, by string, e audit.Entry) error {
+	now := s.clock.Now().UTC()
+	err := s.write(ctx, func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Model(&visitRow{}).Where("org_id = ? AND id = ? AND status = ?", v.OrgID, v.ID, string(v.Status)).Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			return errs.E(errs.Conflict, errs.CodeVisitStatus, "the visit changed while the answers were checked")
+		}
+		for key, a := range answers {
+			ev, _ := json.Marshal(emptyStrings(a.Evidence))
+			r := visitAnswerRow{OrgID: v.OrgID, VisitID: v.ID, AnswerKey: key, Value: jsonText(a.Value), None: a.None, Evidence: string(ev), RecordedAt: now, RecordedBy: by}
+			if err := tx.Where("visit_id = ? AND answer_key = ?", v.ID, key).Delete(&visitAnswerRow{}).Error; err != nil {
+				return err
+			}
+			if err := tx.Create(&r).Error; err != nil {
+				return err
+			}
+		}
+		if err := tx.Where("org_id = ? AND visit_id = ?", v.OrgID, v.ID).Delete(&visitFindingRow{}).Error; err != nil {
+			return err
+		}
+		rows := make([]visitFindingRow, len(findings))
+		for i, f := range findings {
+			rows[i] = visitFindingRow{OrgID: v.OrgID, VisitID: v.ID, AnswerKey: f.Key(), Item: f.Item, Instance: f.Instance, Value: jsonText(f.Value),
+				Reason: string(f.Reason), ViolationCodes: strings.Join(f.ViolationCodes, ","), Confirmed: f.Confirmed, BoundsUnconfirmed: f.BoundsUnconfirmed}
+		}
+		if len(rows) > 0 {
+			if err := tx.CreateInBatches(rows, 200).Error; err != nil {
+				return err
+			}
+		}
+		return s.appendAudit(tx, e)
+	})
+	return wrap("gormstore.RecordAnswers", err, errs.CodeVisitNotFound)
+}
+
+func emptyStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
