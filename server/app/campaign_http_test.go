@@ -478,3 +478,20 @@ func TestChecklistsOverHTTP(t *testing.T) {
 	insp.refused(http.StatusBadRequest, "validation_failed", "F1.1=answer_wrong_type", "POST", validate, map[string]any{"visit_date": "2026-03-02", "answers": answers})
 	insp.refused(http.StatusBadRequest, "validation_failed", "visit_date=invalid_date", "POST", validate, map[string]any{"visit_date": "2.3.2026", "answers": answers})
 }
+
+func TestCampaignListsSort(t *testing.T) {
+	srv := apptest.Start(t, apptest.Config(t), clock.Real{})
+	srv.CreateAccount(t, "director", identity.RoleDirector)
+	token := srv.Login(t, "director")
+	for _, path := range []string{"/api/v1/campaigns?sort=number", "/api/v1/visits?sort=-status"} {
+		if r := srv.Do(t, http.MethodGet, path, token, nil); r.Status != http.StatusOK {
+			t.Fatalf("%s: %d %s", path, r.Status, r.Body)
+		}
+	}
+	for _, path := range []string{"/api/v1/campaigns?sort=title", "/api/v1/visits?sort=site"} {
+		r := srv.Do(t, http.MethodGet, path, token, nil)
+		if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), `"field":"sort","code":"invalid_sort"`) {
+			t.Fatalf("%s: %d %s", path, r.Status, r.Body)
+		}
+	}
+}

@@ -18,7 +18,14 @@ type Filter struct {
 	Sector   Sector
 	PersonID string // campaigns whose team includes this person
 	Open     *bool  // true: not concluded; false: concluded; nil: both
+	Sort     string // one of CampaignSorts; empty = the first
 }
+
+// The orders the lists offer ("-" = descending); the first is the default.
+var (
+	CampaignSorts = []string{"-decision_date", "decision_date", "number", "-number", "period_from", "-period_from"}
+	VisitSorts    = []string{"-date", "date", "status", "-status"}
+)
 
 // VisitFilter selects visits. The zero VisitFilter selects every visit of the organisation.
 type VisitFilter struct {
@@ -26,6 +33,7 @@ type VisitFilter struct {
 	SiteID     string
 	Status     VisitStatus
 	From, To   time.Time // visit dates, inclusive; zero = open
+	Sort       string    // one of VisitSorts; empty = the first
 }
 
 // Reader lists an organisation's campaigns, visits and plan targets. Lists come one page at a time
@@ -89,6 +97,9 @@ func (s *Service) Campaigns(ctx context.Context, p identity.Principal, orgID str
 	if f.Sector != "" && !slices.Contains(Sectors, f.Sector) {
 		bad.add("sector", errs.CodeInvalidValue)
 	}
+	if f.Sort != "" && !slices.Contains(CampaignSorts, f.Sort) {
+		bad.add("sort", errs.CodeInvalidSort)
+	}
 	if err := bad.err(op); err != nil {
 		return nil, 0, err
 	}
@@ -124,6 +135,9 @@ func (s *Service) Visits(ctx context.Context, p identity.Principal, orgID string
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
 		bad.add("to", errs.CodePeriodReversed)
+	}
+	if f.Sort != "" && !slices.Contains(VisitSorts, f.Sort) {
+		bad.add("sort", errs.CodeInvalidSort)
 	}
 	if err := bad.err(op); err != nil {
 		return nil, 0, err

@@ -15,7 +15,7 @@ func (a *API) listCampaigns(c echo.Context) error {
 	q := queryParamsOf(c)
 	year, _ := q.integer("year", 2000, 2100)
 	f := campaign.Filter{Year: year, Kind: campaign.Kind(q.text("kind")), Origin: campaign.Origin(q.text("origin")),
-		Sector: campaign.Sector(q.text("sector")), PersonID: q.text("person_id"), Open: q.boolean("open")}
+		Sector: campaign.Sector(q.text("sector")), PersonID: q.text("person_id"), Open: q.boolean("open"), Sort: q.text("sort")}
 	page := q.page()
 	if err := q.err(); err != nil {
 		return err
@@ -95,7 +95,7 @@ func (a *API) createVisit(c echo.Context) error {
 func (a *API) listVisits(c echo.Context) error {
 	q := queryParamsOf(c)
 	f := campaign.VisitFilter{CampaignID: q.text("campaign_id"), SiteID: q.text("site_id"),
-		Status: campaign.VisitStatus(q.text("status")), From: q.day("from"), To: q.day("to")}
+		Status: campaign.VisitStatus(q.text("status")), From: q.day("from"), To: q.day("to"), Sort: q.text("sort")}
 	page := q.page()
 	if err := q.err(); err != nil {
 		return err

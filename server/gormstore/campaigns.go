@@ -231,7 +231,12 @@ func (s *Store) ListCampaigns(ctx context.Context, orgID string, f campaign.Filt
 		return nil, 0, wrap(op, err, "")
 	}
 	var rows []campaignRow
-	if err := q.Order("decision_date DESC, id").Limit(p.Limit).Offset(p.Offset).Find(&rows).Error; err != nil {
+	order := map[string]string{"": "decision_date DESC", "-decision_date": "decision_date DESC", "decision_date": "decision_date",
+		"number": "number", "-number": "number DESC", "period_from": "period_from", "-period_from": "period_from DESC"}[f.Sort]
+	if order == "" {
+		return nil, 0, errs.E(errs.Op(op), errs.Invalid, errs.CodeValidation, errs.FieldError{Field: "sort", Code: errs.CodeInvalidSort})
+	}
+	if err := q.Order(order + ", id").Limit(p.Limit).Offset(p.Offset).Find(&rows).Error; err != nil {
 		return nil, 0, wrap(op, err, "")
 	}
 	out := make([]campaign.Campaign, len(rows))
@@ -361,7 +366,12 @@ func (s *Store) ListVisits(ctx context.Context, orgID string, f campaign.VisitFi
 		return nil, 0, wrap(op, err, "")
 	}
 	var rows []visitRow
-	if err := q.Order("visit_date DESC, id").Limit(p.Limit).Offset(p.Offset).Find(&rows).Error; err != nil {
+	order := map[string]string{"": "visit_date DESC", "-date": "visit_date DESC", "date": "visit_date", "status": "status",
+		"-status": "status DESC"}[f.Sort]
+	if order == "" {
+		return nil, 0, errs.E(errs.Op(op), errs.Invalid, errs.CodeValidation, errs.FieldError{Field: "sort", Code: errs.CodeInvalidSort})
+	}
+	if err := q.Order(order + ", id").Limit(p.Limit).Offset(p.Offset).Find(&rows).Error; err != nil {
 		return nil, 0, wrap(op, err, "")
 	}
 	out := make([]campaign.Visit, len(rows))

@@ -2,6 +2,7 @@ package gormstore_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -238,5 +239,33 @@ func TestCampaignNamesUnknownSubjectsAndPeople(t *testing.T) {
 	}
 	if got["subject_ids[1]"] != errs.CodeSubjectNotFound || got["team[2].person_id"] != errs.CodePersonNotFound || len(got) != 2 {
 		t.Fatalf("got %v (%v)", got, err)
+	}
+}
+
+func TestCampaignListOrder(t *testing.T) {
+	ctx := context.Background()
+	w := newCampaignWorld(t)
+	for _, n := range []struct {
+		number string
+		day    int
+	}{{"300/KH-SKHCN", 10}, {"100/KH-SKHCN", 20}, {"200/KH-SKHCN", 5}} {
+		c := w.plan(adminunit.Date(2023, 3, 1), adminunit.Date(2023, 3, 31))
+		c.Number, c.DecisionDate = n.number, adminunit.Date(2023, 2, n.day)
+		if _, err := w.svc.SaveCampaign(ctx, w.admin, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for sort, want := range map[string]string{"": "100,300,200", "decision_date": "200,300,100", "number": "100,200,300", "-number": "300,200,100"} {
+		cs, _, err := w.st.ListCampaigns(ctx, w.org.ID, campaign.Filter{Sort: sort}, paging.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, c := range cs {
+			got = append(got, c.Number[:3])
+		}
+		if strings.Join(got, ",") != want {
+			t.Errorf("sort %q: %v, want %s", sort, got, want)
+		}
 	}
 }
