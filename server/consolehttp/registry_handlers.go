@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"math"
 	"mime"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -30,7 +28,7 @@ import (
 // --- Administrative units ---
 
 func (a *API) listAdminUnits(c echo.Context) error {
-	q := &listQuery{c: c}
+	q := queryParamsOf(c)
 	pg, sort, on := q.page(), q.sort("code", "name"), q.day("date")
 	level := queryOneOf(q, "level", []adminunit.Level{adminunit.Province, adminunit.District, adminunit.Commune}, errs.CodeUnknownLevel)
 	parent := q.text("parent_code")
@@ -56,7 +54,7 @@ func (a *API) listAdminUnits(c echo.Context) error {
 // --- Subjects ---
 
 func (a *API) listSubjects(c echo.Context) error {
-	q := &listQuery{c: c}
+	q := queryParamsOf(c)
 	f := registry.SubjectFilter{ListOptions: q.list(registry.SubjectSorts), Kind: queryOneOf(q, "kind", registry.SubjectKinds, errs.CodeUnknownSubjectKind), Text: q.text("q")}
 	if err := q.err(); err != nil {
 		return err
@@ -103,7 +101,7 @@ func (a *API) updateSubject(c echo.Context) error {
 // --- Sites ---
 
 func (a *API) listSites(c echo.Context) error {
-	q := &listQuery{c: c}
+	q := queryParamsOf(c)
 	f := registry.SiteFilter{ListOptions: q.list(registry.SiteSorts), Type: queryOneOf(q, "type", registry.SiteTypes, errs.CodeUnknownSiteType),
 		SubjectID: q.text("subject_id"), UnitCode: q.text("unit_code"), On: q.day("date"), Text: q.text("q")}
 	if err := q.err(); err != nil {
@@ -157,7 +155,7 @@ func (a *API) updateSite(c echo.Context) error {
 // --- Instruments ---
 
 func (a *API) listInstruments(c echo.Context) error {
-	q := &listQuery{c: c}
+	q := queryParamsOf(c)
 	f := registry.InstrumentFilter{ListOptions: q.list(registry.InstrumentSorts), SiteID: q.text("site_id"),
 		Kind: queryOneOf(q, "kind", registry.InstrumentKinds, errs.CodeUnknownInstrumentKind), Text: q.text("q"),
 		VerificationExpiresBefore: q.day("verification_expires_before")}
@@ -215,7 +213,7 @@ func (a *API) updateInstrument(c echo.Context) error {
 const maxExpiringWithinDays = 36500
 
 func (a *API) listLicences(c echo.Context) error {
-	q := &listQuery{c: c}
+	q := queryParamsOf(c)
 	f := registry.LicenceFilter{ListOptions: q.list(registry.LicenceSorts), SiteID: q.text("site_id"),
 		Kind: queryOneOf(q, "kind", registry.LicenceKinds, errs.CodeUnknownLicenceKind), Text: q.text("q")}
 	if days, ok := q.integer("expiring_within_days", 0, maxExpiringWithinDays); ok {
@@ -275,7 +273,7 @@ func (a *API) updateLicence(c echo.Context) error {
 // The service lists an organisation's issuing units whole (they are a handful): the page, the
 // filter and the order are applied here.
 func (a *API) listIssuingUnits(c echo.Context) error {
-	q := &listQuery{c: c}
+	q := queryParamsOf(c)
 	pg, sort, on := q.page(), q.sort("code", "name"), q.day("date")
 	if err := q.err(); err != nil {
 		return err
@@ -405,82 +403,8 @@ func importFormat(contentType string) (importer.Format, error) {
 
 // --- Query parameters ---
 
-// listQuery reads the parameters of a list, collecting what is wrong with them into one
-// validation_failed error that names each parameter.
-type listQuery struct {
-	c      echo.Context
-	fields []errs.FieldError
-}
-
-func (q *listQuery) bad(name string, code errs.Code) {
-	q.fields = append(q.fields, errs.FieldError{Field: name, Code: code})
-}
-
-func (q *listQuery) text(name string) string { return strings.TrimSpace(q.c.QueryParam(name)) }
-
-// integer reads an integer between lo and hi; ok is false when it is absent or wrong.
-func (q *listQuery) integer(name string, lo, hi int) (n int, ok bool) {
-	s := q.text(name)
-	if s == "" {
-		return 0, false
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < lo || n > hi {
-		q.bad(name, errs.CodeInvalidValue)
-		return 0, false
-	}
-	return n, true
-}
-
-// page reads limit (1 or more; paging.Default when absent, cut to paging.Max) and offset.
-func (q *listQuery) page() paging.Page {
-	var p paging.Page
-	p.Limit, _ = q.integer("limit", 1, math.MaxInt)
-	p.Offset, _ = q.integer("offset", 0, math.MaxInt)
-	return p.Normal()
-}
-
-// list reads the page and the sort key of a registry list, one of sorts (registry.SubjectSorts …)
-// or empty for the list's default. The service checks the key again; checking it here reports it
-// with the other parameters.
-func (q *listQuery) list(sorts []string) registry.ListOptions {
-	o := registry.ListOptions{Page: q.page(), Sort: q.text("sort")}
-	if o.Sort != "" && !slices.Contains(sorts, o.Sort) {
-		q.bad("sort", errs.CodeInvalidSort)
-	}
-	return o
-}
-
-// sort reads the sort key of a list sorted here: one of keys, "-" in front for descending; keys[0]
-// when absent.
-func (q *listQuery) sort(keys ...string) string {
-	s := q.text("sort")
-	if s == "" {
-		return keys[0]
-	}
-	if !slices.Contains(keys, strings.TrimPrefix(s, "-")) {
-		q.bad("sort", errs.CodeInvalidSort)
-	}
-	return s
-}
-
-// day reads a calendar day written YYYY-MM-DD.
-func (q *listQuery) day(name string) time.Time {
-	s := q.text(name)
-	if s == "" {
-		return time.Time{}
-	}
-	d, err := adminunit.ParseDay(s)
-	if err != nil {
-		q.bad(name, errs.CodeInvalidDate)
-	}
-	return d
-}
-
-func (q *listQuery) err() error { return validationErr(q.fields) }
-
 // queryOneOf reads a value of a closed set, noting unknown when it is not one of allowed.
-func queryOneOf[T ~string](q *listQuery, name string, allowed []T, unknown errs.Code) T {
+func queryOneOf[T ~string](q *queryParams, name string, allowed []T, unknown errs.Code) T {
 	v := T(q.text(name))
 	if v != "" && !slices.Contains(allowed, v) {
 		q.bad(name, unknown)

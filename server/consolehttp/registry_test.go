@@ -164,7 +164,7 @@ func TestListQuery(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := echo.New().NewContext(httptest.NewRequest(http.MethodGet, "/admin-units?"+tc.query, nil), httptest.NewRecorder())
-			q := &listQuery{c: c}
+			q := queryParamsOf(c)
 			page, sort := q.page(), q.sort("code", "name")
 			q.day("date")
 			queryOneOf(q, "level", []adminunit.Level{adminunit.Province, adminunit.District, adminunit.Commune}, errs.CodeUnknownLevel)
