@@ -81,6 +81,69 @@ func (s *Store) appendAudit(tx *gorm.DB, e audit.Entry) error {
 	return tx.Model(&auditHeadRow{}).Where("chain = ?", e.Chain).Updates(map[string]any{"seq": ev.Seq, "hash": ev.Hash}).Error
 }
 
+// appendAuditBatch appends entries (in order) inside the caller's transaction, like appendAudit, with
+// a few statements for many entries: the heads of the chains that have one are read and locked in
+// one query, the events inserted in batches. A chain without a head is one that no event has reached,
+// which for the registry means an entity created in this very transaction: its head is inserted.
+func (s *Store) appendAuditBatch(tx *gorm.DB, entries []audit.Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	var chains []string
+	seen := map[string]bool{}
+	for _, e := range entries {
+		if !seen[e.Chain] {
+			seen[e.Chain] = true
+			chains = append(chains, e.Chain)
+		}
+	}
+	heads := map[string]auditHeadRow{}
+	existed := map[string]bool{}
+	for start := 0; start < len(chains); start += 500 {
+		var rows []auditHeadRow
+		end := min(start+500, len(chains))
+		if err := s.lockForUpdate(tx).Where("chain IN ?", chains[start:end]).Find(&rows).Error; err != nil {
+			return err
+		}
+		for _, h := range rows {
+			heads[h.Chain], existed[h.Chain] = h, true
+		}
+	}
+	events := make([]auditEventRow, 0, len(entries))
+	for _, e := range entries {
+		if e.At.IsZero() {
+			e.At = s.clock.Now()
+		}
+		h := heads[e.Chain]
+		ev, err := audit.Seal(e, h.Seq, h.Hash)
+		if err != nil {
+			return err
+		}
+		events = append(events, auditEventRow{Chain: ev.Chain, Seq: ev.Seq, OrgID: ev.OrgID, At: ev.At, ActorAccountID: ev.ActorAccountID,
+			ActorPersonID: ev.ActorPersonID, Action: ev.Action, Reason: ev.Reason, Data: ev.DataJSON, PrevHash: ev.PrevHash, Hash: ev.Hash})
+		h.Chain, h.Seq, h.Hash = e.Chain, ev.Seq, ev.Hash
+		heads[e.Chain] = h
+	}
+	if err := tx.CreateInBatches(events, batchRows).Error; err != nil {
+		return err
+	}
+	var fresh []auditHeadRow
+	for _, c := range chains {
+		h := heads[c]
+		if !existed[c] {
+			fresh = append(fresh, h)
+			continue
+		}
+		if err := tx.Model(&auditHeadRow{}).Where("chain = ?", c).Updates(map[string]any{"seq": h.Seq, "hash": h.Hash}).Error; err != nil {
+			return err
+		}
+	}
+	if len(fresh) > 0 {
+		return tx.CreateInBatches(fresh, batchRows).Error
+	}
+	return nil
+}
+
 // AppendAudit records an event that goes with no other write (for example a failed login worth
 // keeping, or an export).
 func (s *Store) AppendAudit(ctx context.Context, e audit.Entry) error {
