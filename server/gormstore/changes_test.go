@@ -1,0 +1,302 @@
+package gormstore
+
+// The change log's tests are internal: recording a change is storage-internal (other store methods
+// call recordChange inside their own write transaction), so the tests call it the same way.
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/skhcn-caobang/thanhtra/server/errs"
+	"github.com/skhcn-caobang/thanhtra/server/syncfeed"
+)
+
+// change is a test change of dataset "sites" in org-a, scope "org" unless the test says otherwise.
+func change(entityID string) syncfeed.Change {
+	return syncfeed.Change{Dataset: "sites", EntityType: "site", EntityID: entityID, OrgID: "org-a", Scope: "org",
+		Op: syncfeed.OpUpsert, Version: 1}
+}
+
+// record logs the changes in one write transaction.
+func record(t testing.TB, s *Store, changes ...syncfeed.Change) {
+	t.Helper()
+	err := s.write(context.Background(), func(tx *gorm.DB) error {
+		for _, c := range changes {
+			if err := s.recordChange(tx, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("record: %v", err)
+	}
+}
+
+// settle waits until every transaction that wrote to the log has finished in the eyes of a new
+// snapshot, so that a pull sees everything committed. It waits for a condition, not for a time: on
+// PostgreSQL, other test processes sharing the server may hold transactions open for a moment, and
+// those rightly hold pulls back (xmin). On SQLite there is nothing to wait for.
+func settle(t testing.TB, s *Store) {
+	t.Helper()
+	if s.dialect != Postgres {
+		return
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var done bool
+		err := s.read(context.Background()).Raw(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint >
+			COALESCE((SELECT max(xid) FROM changes), 0)`).Scan(&done).Error
+		if err != nil {
+			t.Fatalf("settle: %v", err)
+		}
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("settle: a transaction older than the log's last one is still running after 30s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// ids lists the entity IDs of entries.
+func ids(es []syncfeed.Entry) []string {
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.EntityID
+	}
+	return out
+}
+
+func since(t testing.TB, s *Store, org, dataset string, scopes []string, c syncfeed.Cursor, limit int) syncfeed.Page {
+	t.Helper()
+	p, err := s.Since(context.Background(), org, dataset, scopes, c, limit)
+	if err != nil {
+		t.Fatalf("Since(%s, %s, %v, %q, %d): %v", org, dataset, scopes, c, limit, err)
+	}
+	return p
+}
+
+func TestChangesScope(t *testing.T) {
+	s, _ := migratedStore(t)
+	with := func(id, org, dataset, scope string) syncfeed.Change {
+		c := change(id)
+		c.OrgID, c.Dataset, c.Scope = org, dataset, scope
+		return c
+	}
+	record(t, s,
+		with("a-org", "org-a", "sites", "org"),
+		with("a-c1", "org-a", "sites", "campaign/1"),
+		with("a-c2", "org-a", "sites", "campaign/2"),
+		with("a-visits", "org-a", "own-visits", "campaign/1"),
+		with("b-org", "org-b", "sites", "org"),
+		with("b-c1", "org-b", "sites", "campaign/1"),
+	)
+	record(t, s, with("a-c1-again", "org-a", "sites", "campaign/1"))
+	settle(t, s)
+	cases := []struct {
+		name, org, dataset string
+		scopes             []string
+		want               []string
+	}{
+		{"org and one campaign", "org-a", "sites", []string{"org", "campaign/1"}, []string{"a-org", "a-c1", "a-c1-again"}},
+		{"another campaign", "org-a", "sites", []string{"campaign/2"}, []string{"a-c2"}},
+		{"every scope", "org-a", "sites", []string{"org", "campaign/1", "campaign/2"}, []string{"a-org", "a-c1", "a-c2", "a-c1-again"}},
+		{"another dataset", "org-a", "own-visits", []string{"org", "campaign/1"}, []string{"a-visits"}},
+		{"another organisation", "org-b", "sites", []string{"campaign/1"}, []string{"b-c1"}},
+		{"a scope nobody wrote", "org-a", "sites", []string{"site/9"}, []string{}},
+		{"no scopes", "org-a", "sites", nil, []string{}},
+		{"unknown organisation", "org-z", "sites", []string{"org"}, []string{}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := since(t, s, c.org, c.dataset, c.scopes, "", 0)
+			if got := ids(p.Changes); !slices.Equal(got, c.want) {
+				t.Errorf("changes %v, want %v", got, c.want)
+			}
+			if !p.Complete {
+				t.Error("page not complete")
+			}
+			for _, e := range p.Changes {
+				if e.OrgID != c.org || e.Dataset != c.dataset || !slices.Contains(c.scopes, e.Scope) {
+					t.Errorf("served %+v outside org %s, dataset %s, scopes %v", e.Change, c.org, c.dataset, c.scopes)
+				}
+			}
+			if len(c.want) == 0 && p.Next != "" {
+				t.Errorf("empty page from the start moved the cursor to %q", p.Next)
+			}
+		})
+	}
+}
+
+func TestChangesEntryContent(t *testing.T) {
+	s, _ := migratedStore(t)
+	want := syncfeed.Change{Dataset: "sites", EntityType: "site", EntityID: "s-1", OrgID: "org-a",
+		Scope: "site/s-1", Op: syncfeed.OpDelete, Version: 7}
+	record(t, s, want)
+	settle(t, s)
+	p := since(t, s, "org-a", "sites", []string{"site/s-1"}, "", 0)
+	if len(p.Changes) != 1 || p.Changes[0].Change != want {
+		t.Fatalf("changes %+v, want [%+v]", p.Changes, want)
+	}
+	if p.Changes[0].RecordedAt.IsZero() {
+		t.Error("no RecordedAt")
+	}
+}
+
+// TestChangesSplitPulls: pulling a→b and then b→c returns what a→c returns, each change once.
+func TestChangesSplitPulls(t *testing.T) {
+	s, _ := migratedStore(t)
+	scopes := []string{"org"}
+	record(t, s, change("1"), change("2"), change("3"))
+	record(t, s, change("4"))
+	settle(t, s)
+	ab := since(t, s, "org-a", "sites", scopes, "", 0)
+	if ab.Next == "" {
+		t.Fatal("no cursor after a non-empty page")
+	}
+	empty := since(t, s, "org-a", "sites", scopes, ab.Next, 0)
+	if len(empty.Changes) != 0 || empty.Next != ab.Next || !empty.Complete {
+		t.Fatalf("pull with nothing new = %v, next %q, complete %v; want nothing, the same cursor, complete", ids(empty.Changes), empty.Next, empty.Complete)
+	}
+	record(t, s, change("5"), change("6"))
+	record(t, s, change("7"))
+	settle(t, s)
+	bc := since(t, s, "org-a", "sites", scopes, ab.Next, 0)
+	ac := since(t, s, "org-a", "sites", scopes, "", 0)
+	if got, want := append(ids(ab.Changes), ids(bc.Changes)...), ids(ac.Changes); !slices.Equal(got, want) {
+		t.Fatalf("a→b + b→c = %v, a→c = %v", got, want)
+	}
+	if want := []string{"1", "2", "3", "4", "5", "6", "7"}; !slices.Equal(ids(ac.Changes), want) {
+		t.Fatalf("a→c = %v, want %v", ids(ac.Changes), want)
+	}
+	if bc.Next != ac.Next {
+		t.Errorf("cursor after b→c %q, after a→c %q", bc.Next, ac.Next)
+	}
+}
+
+func TestChangesPaging(t *testing.T) {
+	s, _ := migratedStore(t)
+	var all []string
+	for tx := range 5 {
+		var cs []syncfeed.Change
+		for i := range 5 {
+			id := fmt.Sprintf("e%02d", tx*5+i)
+			all = append(all, id)
+			cs = append(cs, change(id))
+		}
+		record(t, s, cs...)
+	}
+	settle(t, s)
+	for _, c := range []struct {
+		limit int
+		pages []int // sizes of the pages until Complete
+	}{
+		{10, []int{10, 10, 5}},
+		{5, []int{5, 5, 5, 5, 5}},
+		{25, []int{25}},
+		{0, []int{25}}, // DefaultLimit
+		{7, []int{7, 7, 7, 4}},
+	} {
+		t.Run(fmt.Sprint("limit ", c.limit), func(t *testing.T) {
+			var cur syncfeed.Cursor
+			var got []string
+			var sizes []int
+			for range 10 {
+				p := since(t, s, "org-a", "sites", []string{"org"}, cur, c.limit)
+				got = append(got, ids(p.Changes)...)
+				sizes = append(sizes, len(p.Changes))
+				cur = p.Next
+				if p.Complete {
+					break
+				}
+			}
+			if !slices.Equal(sizes, c.pages) {
+				t.Errorf("page sizes %v, want %v", sizes, c.pages)
+			}
+			if !slices.Equal(got, all) {
+				t.Errorf("changes %v, want %v", got, all)
+			}
+		})
+	}
+	if n := syncfeed.NormalLimit(syncfeed.MaxLimit + 1); n != syncfeed.MaxLimit {
+		t.Errorf("NormalLimit(MaxLimit+1) = %d", n)
+	}
+}
+
+func TestChangesCursorErrors(t *testing.T) {
+	s, _ := migratedStore(t)
+	record(t, s, change("1"))
+	other := change("b1")
+	other.OrgID = "org-b"
+	record(t, s, other)
+	settle(t, s)
+	valid := since(t, s, "org-a", "sites", []string{"org"}, "", 0).Next
+	orgB := since(t, s, "org-b", "sites", []string{"org"}, "", 0).Next
+	pos, err := valid.Decode("sites")
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := func(raw string) syncfeed.Cursor { return syncfeed.Cursor(b64(raw)) }
+	cases := []struct {
+		name    string
+		dataset string
+		cursor  syncfeed.Cursor
+		kind    errs.Kind
+		code    errs.Code
+	}{
+		{"not base64", "sites", "!!not a cursor!!", errs.Invalid, errs.CodeCursorInvalid},
+		{"three fields", "sites", enc("1:sites:0"), errs.Invalid, errs.CodeCursorInvalid},
+		{"position not numbers", "sites", enc("1:sites:x:y"), errs.Invalid, errs.CodeCursorInvalid},
+		{"negative position", "sites", enc("1:sites:-1:-5"), errs.Invalid, errs.CodeCursorInvalid},
+		{"format not a number", "sites", enc("v1:sites:0:1"), errs.Invalid, errs.CodeCursorInvalid},
+		{"another dataset", "own-visits", valid, errs.Stale, errs.CodeCursorReset},
+		{"another cursor format", "sites", enc(fmt.Sprintf("2:sites:%d:%d", pos.Xid, pos.ID)), errs.Stale, errs.CodeCursorReset},
+		{"position not in the log", "sites", syncfeed.EncodeCursor("sites", syncfeed.Position{Xid: pos.Xid, ID: pos.ID + 1000}), errs.Stale, errs.CodeCursorReset},
+		{"another transaction", "sites", syncfeed.EncodeCursor("sites", syncfeed.Position{Xid: pos.Xid + 1, ID: pos.ID}), errs.Stale, errs.CodeCursorReset},
+		{"another organisation's cursor", "sites", orgB, errs.Stale, errs.CodeCursorReset},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := s.Since(context.Background(), "org-a", c.dataset, []string{"org"}, c.cursor, 0)
+			if errs.KindOf(err) != c.kind || errs.CodeOf(err) != c.code {
+				t.Fatalf("Since = %v; want %s/%s", err, c.kind, c.code)
+			}
+		})
+	}
+}
+
+func TestChangesRecordRefusesAndRollsBack(t *testing.T) {
+	s, _ := migratedStore(t)
+	bad := change("x")
+	bad.Op = "replace"
+	err := s.write(context.Background(), func(tx *gorm.DB) error { return s.recordChange(tx, bad) })
+	if errs.KindOf(err) != errs.Invalid {
+		t.Fatalf("recordChange with op %q = %v, want invalid", bad.Op, err)
+	}
+	boom := errors.New("the change itself failed")
+	err = s.write(context.Background(), func(tx *gorm.DB) error {
+		if err := s.recordChange(tx, change("rolled-back")); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("write = %v", err)
+	}
+	record(t, s, change("kept"))
+	settle(t, s)
+	if got := ids(since(t, s, "org-a", "sites", []string{"org"}, "", 0).Changes); !slices.Equal(got, []string{"kept"}) {
+		t.Fatalf("changes %v, want only [kept]: a rolled-back change is never served", got)
+	}
+}
+
+func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }

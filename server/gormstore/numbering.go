@@ -1,0 +1,161 @@
+package gormstore
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/skhcn-caobang/thanhtra/server/audit"
+	"github.com/skhcn-caobang/thanhtra/server/errs"
+	"github.com/skhcn-caobang/thanhtra/server/numbering"
+)
+
+var _ numbering.Store = (*Store)(nil)
+
+type numberCounterRow struct {
+	OrgID         string `gorm:"primaryKey"`
+	IssuingUnitID string `gorm:"primaryKey"`
+	Year          int    `gorm:"primaryKey"`
+	NextNumber    int
+}
+
+func (numberCounterRow) TableName() string { return "number_counters" }
+
+type numberBlockRow struct {
+	ID            string `gorm:"primaryKey"`
+	OrgID         string
+	IssuingUnitID string
+	Year          int
+	DeviceID      string
+	FirstNumber   int
+	LastNumber    int
+	ReservedAt    time.Time
+}
+
+func (numberBlockRow) TableName() string { return "number_blocks" }
+
+type numberMarkRow struct {
+	OrgID         string `gorm:"primaryKey"`
+	IssuingUnitID string `gorm:"primaryKey"`
+	Year          int    `gorm:"primaryKey"`
+	Number        int    `gorm:"primaryKey"`
+	DeviceID      string
+	State         string
+	EntityID      string
+	Reason        string
+	At            time.Time
+}
+
+func (numberMarkRow) TableName() string { return "number_marks" }
+
+func (r numberBlockRow) domain() numbering.Block {
+	return numbering.Block{ID: r.ID, Series: numbering.Series{OrgID: r.OrgID, IssuingUnitID: r.IssuingUnitID, Year: r.Year},
+		DeviceID: r.DeviceID, First: r.FirstNumber, Last: r.LastNumber, ReservedAt: r.ReservedAt.UTC()}
+}
+
+func (r numberMarkRow) domain() numbering.Mark {
+	return numbering.Mark{Series: numbering.Series{OrgID: r.OrgID, IssuingUnitID: r.IssuingUnitID, Year: r.Year}, Number: r.Number,
+		DeviceID: r.DeviceID, State: numbering.State(r.State), EntityID: r.EntityID, Reason: r.Reason, At: r.At.UTC()}
+}
+
+func seriesWhere(db *gorm.DB, s numbering.Series) *gorm.DB {
+	return db.Where("org_id = ? AND issuing_unit_id = ? AND year = ?", s.OrgID, s.IssuingUnitID, s.Year)
+}
+
+// ReserveBlock reserves the next size numbers of a series to a device (numbering.Store). Concurrent
+// reservations serialise on the series' counter, so blocks never overlap.
+func (s *Store) ReserveBlock(ctx context.Context, b numbering.Block, size int, e audit.Entry) (numbering.Block, error) {
+	err := s.write(ctx, func(tx *gorm.DB) error {
+		c := numberCounterRow{OrgID: b.Series.OrgID, IssuingUnitID: b.Series.IssuingUnitID, Year: b.Series.Year, NextNumber: 1}
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&c).Error; err != nil {
+			return err
+		}
+		if err := s.lockForUpdate(seriesWhere(tx, b.Series)).Take(&c).Error; err != nil {
+			return err
+		}
+		b.First, b.Last = c.NextNumber, c.NextNumber+size-1
+		if err := seriesWhere(tx.Model(&numberCounterRow{}), b.Series).Update("next_number", b.Last+1).Error; err != nil {
+			return err
+		}
+		row := numberBlockRow{ID: b.ID, OrgID: b.Series.OrgID, IssuingUnitID: b.Series.IssuingUnitID, Year: b.Series.Year,
+			DeviceID: b.DeviceID, FirstNumber: b.First, LastNumber: b.Last, ReservedAt: b.ReservedAt}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		e.Data = map[string]any{"device_id": b.DeviceID, "first": b.First, "last": b.Last, "year": b.Series.Year}
+		return s.appendAudit(tx, e)
+	})
+	if errs.Is(errs.Invalid, translate(err, "")) {
+		return numbering.Block{}, errs.E(errs.Op("gormstore.ReserveBlock"), errs.NotFound, errs.CodeIssuingUnitNotFound, err)
+	}
+	return b, wrap("gormstore.ReserveBlock", err, "")
+}
+
+// NumberState returns the blocks of a series and the marks made on it; with deviceID set, only that
+// device's blocks and the marks on their numbers (numbering.Store).
+func (s *Store) NumberState(ctx context.Context, series numbering.Series, deviceID string) ([]numbering.Block, []numbering.Mark, error) {
+	return s.numberState(s.read(ctx), series, deviceID)
+}
+
+func (s *Store) numberState(db *gorm.DB, series numbering.Series, deviceID string) ([]numbering.Block, []numbering.Mark, error) {
+	const op = "gormstore.NumberState"
+	q := seriesWhere(db, series)
+	if deviceID != "" {
+		q = q.Where("device_id = ?", deviceID)
+	}
+	var brows []numberBlockRow
+	if err := q.Order("first_number").Find(&brows).Error; err != nil {
+		return nil, nil, wrap(op, err, "")
+	}
+	var mrows []numberMarkRow
+	if err := seriesWhere(db, series).Order("number").Find(&mrows).Error; err != nil {
+		return nil, nil, wrap(op, err, "")
+	}
+	blocks := make([]numbering.Block, len(brows))
+	for i, r := range brows {
+		blocks[i] = r.domain()
+	}
+	var marks []numbering.Mark
+	for _, r := range mrows {
+		m := r.domain()
+		for _, b := range blocks {
+			if b.Contains(m.Number) {
+				marks = append(marks, m)
+				break
+			}
+		}
+	}
+	return blocks, marks, nil
+}
+
+// MarkNumber records that a device used or voided a number, after check has accepted it against the
+// device's blocks and the marks already made, all in one transaction (numbering.Store). It reports
+// whether the mark repeats one already made (nothing written).
+func (s *Store) MarkNumber(ctx context.Context, m numbering.Mark, check func([]numbering.Block, []numbering.Mark) (bool, error), e audit.Entry) (bool, error) {
+	var repeat bool
+	err := s.write(ctx, func(tx *gorm.DB) error {
+		// Lock the series so that two marks of one number cannot both pass the check.
+		if err := s.lockForUpdate(seriesWhere(tx.Model(&numberCounterRow{}), m.Series)).Find(&[]numberCounterRow{}).Error; err != nil {
+			return err
+		}
+		blocks, marks, err := s.numberState(tx, m.Series, m.DeviceID)
+		if err != nil {
+			return err
+		}
+		if repeat, err = check(blocks, marks); err != nil || repeat {
+			return err
+		}
+		row := numberMarkRow{OrgID: m.Series.OrgID, IssuingUnitID: m.Series.IssuingUnitID, Year: m.Series.Year, Number: m.Number,
+			DeviceID: m.DeviceID, State: string(m.State), EntityID: m.EntityID, Reason: m.Reason, At: m.At}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return s.appendAudit(tx, e)
+	})
+	if errs.Is(errs.Conflict, translate(err, "")) && !errs.Is(errs.Conflict, err) {
+		return false, errs.E(errs.Op("gormstore.MarkNumber"), errs.Conflict, errs.CodeNumberTaken, err)
+	}
+	return repeat, wrap("gormstore.MarkNumber", err, "")
+}
