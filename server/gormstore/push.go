@@ -1,0 +1,176 @@
+package gormstore
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/skhcn-caobang/thanhtra/server/errs"
+	"github.com/skhcn-caobang/thanhtra/server/paging"
+	"github.com/skhcn-caobang/thanhtra/server/syncpush"
+)
+
+var _ syncpush.Ledger = (*Store)(nil)
+
+// pushReceiptRow is the receipt of one change ID (migration 0011).
+type pushReceiptRow struct {
+	OrgID      string `gorm:"primaryKey"`
+	ChangeID   string `gorm:"primaryKey"`
+	DeviceID   string
+	EntityType string
+	EntityID   string
+	Hash       string
+	Result     string
+	Code       string
+	Reason     string
+	Version    int64
+	ReceivedAt time.Time
+}
+
+func (pushReceiptRow) TableName() string { return "push_receipts" }
+
+// pushQuarantineRow is an item that can never be accepted, kept for the chief (migration 0011).
+type pushQuarantineRow struct {
+	ID         int64 `gorm:"primaryKey;autoIncrement"`
+	OrgID      string
+	DeviceID   string
+	ChangeID   string
+	EntityType string
+	EntityID   string
+	Hash       string
+	Payload    string
+	Code       string
+	Reason     string
+	ReceivedAt time.Time
+	ResolvedAt *time.Time
+}
+
+func (pushQuarantineRow) TableName() string { return "push_quarantine" }
+
+func (r pushQuarantineRow) domain() syncpush.Quarantined {
+	q := syncpush.Quarantined{ID: r.ID, OrgID: r.OrgID, DeviceID: r.DeviceID, ChangeID: r.ChangeID,
+		EntityType: r.EntityType, EntityID: r.EntityID, Hash: r.Hash, Payload: []byte(r.Payload),
+		Code: errs.Code(r.Code), Reason: r.Reason, ReceivedAt: r.ReceivedAt.UTC()}
+	if r.ResolvedAt != nil {
+		t := r.ResolvedAt.UTC()
+		q.ResolvedAt = &t
+	}
+	return q
+}
+
+// pushTx is the store's syncpush.Tx: the write transaction of one pushed item. Appliers (storage code
+// in this package) get their *gorm.DB back with pushDB.
+type pushTx struct{ db *gorm.DB }
+
+// pushDB returns the transaction inside a syncpush.Tx handed out by WithinPush. Anything else is a
+// programming error, reported as an internal error rather than a panic.
+func pushDB(tx syncpush.Tx) (*gorm.DB, error) {
+	if t, ok := tx.(pushTx); ok && t.db != nil {
+		return t.db, nil
+	}
+	return nil, errs.E(errs.Op("gormstore.pushDB"), errs.Internal, "not a push transaction of this store")
+}
+
+// WithinPush runs fn in one write transaction (syncpush.Ledger). On SQLite the single writer with
+// BEGIN IMMEDIATE serialises every push; on PostgreSQL a transaction-scoped advisory lock on
+// (organisation, change ID) makes concurrent pushes of the same change wait for each other, so the
+// second one finds the first one's receipt (READ COMMITTED: each statement sees what has committed).
+func (s *Store) WithinPush(ctx context.Context, orgID, changeID string, fn func(tx syncpush.Tx) error) error {
+	const op = "gormstore.WithinPush"
+	err := s.write(ctx, func(tx *gorm.DB) error {
+		if s.dialect == Postgres {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", "push:"+orgID+":"+changeID).Error; err != nil {
+				return err
+			}
+		}
+		return fn(pushTx{db: tx})
+	})
+	return wrap(op, err, "")
+}
+
+// Receipt returns the receipt of a change ID in the push transaction (syncpush.Ledger).
+func (s *Store) Receipt(ctx context.Context, tx syncpush.Tx, orgID, changeID string) (syncpush.Receipt, bool, error) {
+	const op = "gormstore.Receipt"
+	db, err := pushDB(tx)
+	if err != nil {
+		return syncpush.Receipt{}, false, err
+	}
+	var rows []pushReceiptRow
+	if err := db.WithContext(ctx).Where("org_id = ? AND change_id = ?", orgID, changeID).Limit(1).Find(&rows).Error; err != nil {
+		return syncpush.Receipt{}, false, wrap(op, err, "")
+	}
+	if len(rows) == 0 {
+		return syncpush.Receipt{}, false, nil
+	}
+	r := rows[0]
+	return syncpush.Receipt{OrgID: r.OrgID, ChangeID: r.ChangeID, DeviceID: r.DeviceID, EntityType: r.EntityType,
+		EntityID: r.EntityID, Hash: r.Hash, Outcome: syncpush.Outcome(r.Result), Code: errs.Code(r.Code),
+		Reason: r.Reason, Version: r.Version, ReceivedAt: r.ReceivedAt.UTC()}, true, nil
+}
+
+// Attempt runs fn in a savepoint of the push transaction (syncpush.Ledger): gorm's nested
+// Transaction rolls back to the savepoint when fn fails, and the outer transaction goes on.
+func (s *Store) Attempt(ctx context.Context, tx syncpush.Tx, fn func(tx syncpush.Tx) error) error {
+	db, err := pushDB(tx)
+	if err != nil {
+		return err
+	}
+	return db.WithContext(ctx).Transaction(func(sp *gorm.DB) error { return fn(pushTx{db: sp}) })
+}
+
+// SaveReceipt writes the receipt of a change ID (syncpush.Ledger). A receipt that already exists is
+// a conflict: WithinPush serialises pushes of one change, so it means a bug, never a silent overwrite.
+func (s *Store) SaveReceipt(ctx context.Context, tx syncpush.Tx, r syncpush.Receipt) error {
+	const op = "gormstore.SaveReceipt"
+	db, err := pushDB(tx)
+	if err != nil {
+		return err
+	}
+	row := pushReceiptRow{OrgID: r.OrgID, ChangeID: r.ChangeID, DeviceID: r.DeviceID, EntityType: r.EntityType,
+		EntityID: r.EntityID, Hash: r.Hash, Result: string(r.Outcome), Code: string(r.Code), Reason: r.Reason,
+		Version: r.Version, ReceivedAt: s.clock.Now().UTC()}
+	return wrap(op, db.WithContext(ctx).Create(&row).Error, "")
+}
+
+// Quarantine keeps an item that can never be accepted (syncpush.Ledger); the same (organisation,
+// change ID, hash) is kept once.
+func (s *Store) Quarantine(ctx context.Context, tx syncpush.Tx, q syncpush.Quarantined) error {
+	const op = "gormstore.Quarantine"
+	db, err := pushDB(tx)
+	if err != nil {
+		return err
+	}
+	row := pushQuarantineRow{OrgID: q.OrgID, DeviceID: q.DeviceID, ChangeID: q.ChangeID, EntityType: q.EntityType,
+		EntityID: q.EntityID, Hash: q.Hash, Payload: string(q.Payload), Code: string(q.Code), Reason: q.Reason,
+		ReceivedAt: s.clock.Now().UTC()}
+	err = db.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns: []clause.Column{{Name: "org_id"}, {Name: "change_id"}, {Name: "hash"}}, DoNothing: true,
+	}).Create(&row).Error
+	return wrap(op, err, "")
+}
+
+// ListQuarantine returns the organisation's quarantined items, oldest first, and their total; with
+// openOnly, only those not yet resolved. For the chief's console.
+func (s *Store) ListQuarantine(ctx context.Context, orgID string, openOnly bool, p paging.Page) ([]syncpush.Quarantined, int, error) {
+	const op = "gormstore.ListQuarantine"
+	p = p.Normal()
+	q := s.read(ctx).Model(&pushQuarantineRow{}).Where("org_id = ?", orgID)
+	if openOnly {
+		q = q.Where("resolved_at IS NULL")
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, wrap(op, err, "")
+	}
+	var rows []pushQuarantineRow
+	if err := q.Order("received_at, id").Limit(p.Limit).Offset(p.Offset).Find(&rows).Error; err != nil {
+		return nil, 0, wrap(op, err, "")
+	}
+	out := make([]syncpush.Quarantined, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, int(total), nil
+}

@@ -1,0 +1,302 @@
+// Package syncpush is the push ledger: how the changes that phones made offline are accepted exactly
+// once. It holds the rules; the storage adapter (server/gormstore) implements Ledger, and the entity
+// appliers (one per entity type, later) implement Applier. The HTTP API comes later.
+//
+// Guarantees (PRODUCT.md, "What must always hold", sync 1, 2 and 5; DECISIONS D4, D8):
+//
+//   - Exactly once. Each item is handled in ONE write transaction of its own: the receipt of its change
+//     ID is looked up, the applier runs, and the receipt is written, all committed together. An item
+//     is never half-applied, and a replay after a crash (before or after the commit) is either a fresh
+//     apply or a duplicate, never a second application. Pushes of the same change ID are serialised by
+//     the ledger, so two concurrent pushes of one batch apply each change once.
+//   - Same ID, other content is a conflict. The receipt keeps the SHA-256 of the item's canonical form
+//     (Hash); the same change ID with another hash is answered OutcomeConflict with
+//     errs.CodeChangeIDReused, and the original is never overwritten. The conflicting item is kept in
+//     the quarantine (once per distinct content).
+//   - Results per item; nothing that can never be accepted blocks the queue. An applier error of a
+//     kind that blames the item (invalid, forbidden, conflict, not_found, too_large) makes the item
+//     OutcomeRejected: the applier's writes are undone, the original payload goes to the quarantine for
+//     the chief, the receipt records the rejection (a replay answers the same rejection), and the rest
+//     of the batch goes on.
+//   - Only what is durable is acknowledged. Any other error (internal, unavailable, …) stops the batch
+//     at that item: Apply returns the results of the items before it, all committed, and the error;
+//     the item and everything after it are unacknowledged and the phone keeps and resends them.
+//
+// The transaction boundary. The domain must not see gorm, yet the applier must write in the ledger's
+// transaction. The ledger therefore passes an opaque Tx through the domain: Ledger.WithinPush opens
+// the transaction and hands fn a Tx; Apply gives that Tx back to the ledger's methods and to the
+// Applier. Appliers are storage code (they live in server/gormstore next to the tables they write),
+// and they recover the transaction by type-asserting the Tx to the storage's own type. The domain only
+// decides: lookup, compare, apply, classify, record.
+package syncpush
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/skhcn-caobang/thanhtra/server/errs"
+)
+
+// Item is one change a phone pushes.
+type Item struct {
+	ChangeID    string    // made on the phone (a UUID); identifies this change, not the entity (D4)
+	EntityType  string    // e.g. "visit", "answer"
+	EntityID    string    // made on the phone
+	BaseVersion int64     // the server version of the entity the change was based on; 0 for a new entity
+	CapturedAt  time.Time // the phone's clock as claimed (D5); not part of the hash
+	Payload     []byte    // the change itself, a JSON value
+}
+
+// Outcome is what became of an item.
+type Outcome string
+
+// The outcomes.
+const (
+	OutcomeApplied   Outcome = "applied"   // applied now; Version is the entity's version after it
+	OutcomeDuplicate Outcome = "duplicate" // applied by an earlier push of the same change; nothing done now
+	OutcomeConflict  Outcome = "conflict"  // the change ID was already used with other content (CodeChangeIDReused)
+	OutcomeRejected  Outcome = "rejected"  // can never be accepted; kept in the quarantine; Code and Reason say why
+)
+
+// Result is the answer for one item. Every result returned by Apply is durable.
+type Result struct {
+	ChangeID string
+	Outcome  Outcome
+	Version  int64     // the entity's server version after the change (applied and duplicate)
+	Code     errs.Code // why (conflict and rejected)
+	Reason   string    // for the chief and the logs, not for phones: they show the message of Code
+	// Replayed tells that the answer comes from the receipt of an earlier push: set for duplicates and
+	// for rejections answered again.
+	Replayed bool
+}
+
+// Receipt is what the ledger keeps for each change ID of an organisation that was applied or
+// rejected: enough to answer a replay exactly as the first push was answered.
+type Receipt struct {
+	OrgID      string
+	ChangeID   string
+	DeviceID   string
+	EntityType string
+	EntityID   string
+	Hash       string  // Hash of the item
+	Outcome    Outcome // OutcomeApplied or OutcomeRejected
+	Code       errs.Code
+	Reason     string
+	Version    int64
+	ReceivedAt time.Time // set by the ledger
+}
+
+// Quarantined is an item that can never be accepted, kept with its original payload for the chief.
+type Quarantined struct {
+	ID         int64 // set by the ledger
+	OrgID      string
+	DeviceID   string
+	ChangeID   string
+	EntityType string
+	EntityID   string
+	Hash       string
+	Payload    []byte
+	Code       errs.Code
+	Reason     string
+	ReceivedAt time.Time  // set by the ledger
+	ResolvedAt *time.Time // when the chief dealt with it; nil while open
+}
+
+// Tx is the ledger's write transaction, opaque to the domain: the ledger hands it out in WithinPush and
+// only the ledger and the appliers (storage code) look inside it.
+type Tx any
+
+// Ledger is the storage of receipts and the quarantine. Only Apply should call it.
+type Ledger interface {
+	// WithinPush runs fn in one write transaction, serialised with every other WithinPush of the same
+	// organisation and change ID, and commits it durably when fn returns nil (rolls back otherwise).
+	// Errors: those of fn, and errs.Unavailable when the database cannot be reached.
+	WithinPush(ctx context.Context, orgID, changeID string, fn func(tx Tx) error) error
+	// Receipt returns the receipt of the change ID, or false when there is none.
+	Receipt(ctx context.Context, tx Tx, orgID, changeID string) (Receipt, bool, error)
+	// Attempt runs fn inside tx so that, when fn fails, everything it wrote is undone and tx can go on
+	// (a savepoint). It returns fn's error.
+	Attempt(ctx context.Context, tx Tx, fn func(tx Tx) error) error
+	// SaveReceipt writes the receipt of a change ID seen for the first time.
+	SaveReceipt(ctx context.Context, tx Tx, r Receipt) error
+	// Quarantine keeps an item that can never be accepted. The same content (org, change ID, hash) is
+	// kept once: quarantining it again does nothing.
+	Quarantine(ctx context.Context, tx Tx, q Quarantined) error
+}
+
+// Applier applies one item to its entity, inside the push transaction tx. It returns the entity's
+// new server version. An error of kind invalid, forbidden, conflict, not_found or too_large rejects
+// the item for good; any other error is taken as transient and stops the batch.
+type Applier interface {
+	Apply(ctx context.Context, tx Tx, orgID string, it Item) (newVersion int64, err error)
+}
+
+// ApplierFunc adapts a function to Applier.
+type ApplierFunc func(ctx context.Context, tx Tx, orgID string, it Item) (int64, error)
+
+// Apply calls f.
+func (f ApplierFunc) Apply(ctx context.Context, tx Tx, orgID string, it Item) (int64, error) {
+	return f(ctx, tx, orgID, it)
+}
+
+// rejects tells whether an applier error blames the item (it can never be accepted) rather than the
+// server (it may be accepted later).
+func rejects(err error) bool {
+	switch errs.KindOf(err) {
+	case errs.Invalid, errs.Forbidden, errs.Conflict, errs.NotFound, errs.TooLarge:
+		return true
+	}
+	return false
+}
+
+// Apply handles a batch pushed by a device of an organisation, item by item in order, each in its own
+// transaction (see the package comment). It returns the result of every item handled; on an error it
+// returns the results before the failing item and the error, and nothing after it was acknowledged.
+// A batch that breaks the limits or holds an invalid item is refused whole before anything is done
+// (errs.TooLarge with CodePushBatchTooLarge or CodePushItemTooLarge; errs.Invalid with
+// CodeValidation).
+func Apply(ctx context.Context, l Ledger, orgID, deviceID string, items []Item, lim Limits, a Applier) ([]Result, error) {
+	const op = errs.Op("syncpush.Apply")
+	if err := lim.Check(items); err != nil {
+		return nil, errs.E(op, err)
+	}
+	if orgID == "" || deviceID == "" {
+		return nil, errs.E(op, errs.Invalid, "no organisation or device")
+	}
+	results := make([]Result, 0, len(items))
+	for _, it := range items {
+		r, err := applyOne(ctx, l, orgID, deviceID, it, a)
+		if err != nil {
+			return results, errs.E(op, fmt.Sprintf("change %s", it.ChangeID), err)
+		}
+		results = append(results, r)
+	}
+	return results, nil
+}
+
+func applyOne(ctx context.Context, l Ledger, orgID, deviceID string, it Item, a Applier) (Result, error) {
+	hash := Hash(it)
+	var res Result
+	err := l.WithinPush(ctx, orgID, it.ChangeID, func(tx Tx) error {
+		res = Result{ChangeID: it.ChangeID}
+		rc, found, err := l.Receipt(ctx, tx, orgID, it.ChangeID)
+		if err != nil {
+			return err
+		}
+		if found && rc.Hash != hash {
+			res.Outcome, res.Code = OutcomeConflict, errs.CodeChangeIDReused
+			res.Reason = fmt.Sprintf("change ID already used for %s %s with other content", rc.EntityType, rc.EntityID)
+			return l.Quarantine(ctx, tx, quarantined(orgID, deviceID, it, hash, res))
+		}
+		if found {
+			res.Outcome, res.Version, res.Code, res.Reason, res.Replayed = rc.Outcome, rc.Version, rc.Code, rc.Reason, true
+			if rc.Outcome == OutcomeApplied {
+				res.Outcome = OutcomeDuplicate
+			}
+			return nil
+		}
+		var version int64
+		aerr := l.Attempt(ctx, tx, func(tx Tx) error {
+			var err error
+			version, err = a.Apply(ctx, tx, orgID, it)
+			return err
+		})
+		switch {
+		case aerr == nil:
+			res.Outcome, res.Version = OutcomeApplied, version
+		case rejects(aerr):
+			res.Outcome, res.Code, res.Reason = OutcomeRejected, errs.CodeOf(aerr), aerr.Error()
+			if err := l.Quarantine(ctx, tx, quarantined(orgID, deviceID, it, hash, res)); err != nil {
+				return err
+			}
+		default:
+			return aerr
+		}
+		return l.SaveReceipt(ctx, tx, Receipt{OrgID: orgID, ChangeID: it.ChangeID, DeviceID: deviceID,
+			EntityType: it.EntityType, EntityID: it.EntityID, Hash: hash, Outcome: res.Outcome,
+			Code: res.Code, Reason: res.Reason, Version: res.Version})
+	})
+	return res, err
+}
+
+func quarantined(orgID, deviceID string, it Item, hash string, r Result) Quarantined {
+	return Quarantined{OrgID: orgID, DeviceID: deviceID, ChangeID: it.ChangeID, EntityType: it.EntityType,
+		EntityID: it.EntityID, Hash: hash, Payload: it.Payload, Code: r.Code, Reason: r.Reason}
+}
+
+// Hash is the SHA-256 (hex) of the item's content: entity type, entity ID, base version and the
+// payload in canonical JSON (object keys sorted, no insignificant whitespace; numbers are kept as
+// written, so 1 and 1.0 differ). The change ID and the capture time are not part of it: the change ID
+// is what the hash is compared under, and a phone that resends a change keeps its capture time anyway.
+// A payload that is not JSON (Validate refuses it) is hashed as its raw bytes under another tag.
+func Hash(it Item) string {
+	h := sha256.New()
+	field := func(b []byte) {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(b)))
+		h.Write(n[:])
+		h.Write(b)
+	}
+	field([]byte("syncpush.v1"))
+	field([]byte(it.EntityType))
+	field([]byte(it.EntityID))
+	field(fmt.Appendf(nil, "%d", it.BaseVersion))
+	if c, err := Canonical(it.Payload); err == nil {
+		field([]byte("json"))
+		field(c)
+	} else {
+		field([]byte("raw"))
+		field(it.Payload)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Validate checks one item; path prefixes the field names (e.g. "items[3]").
+func (it Item) Validate(path string) []errs.FieldError {
+	var fields []errs.FieldError
+	add := func(name string, code errs.Code) {
+		fields = append(fields, errs.FieldError{Field: path + "." + name, Code: code})
+	}
+	switch {
+	case it.ChangeID == "":
+		add("change_id", errs.CodeRequired)
+	case !isUUID(it.ChangeID):
+		add("change_id", errs.CodeInvalidValue)
+	}
+	for _, f := range []struct{ name, value string }{{"entity_type", it.EntityType}, {"entity_id", it.EntityID}} {
+		switch {
+		case f.value == "":
+			add(f.name, errs.CodeRequired)
+		case len(f.value) > 128:
+			add(f.name, errs.CodeInvalidValue)
+		}
+	}
+	if it.BaseVersion < 0 {
+		add("base_version", errs.CodeInvalidValue)
+	}
+	if it.CapturedAt.IsZero() {
+		add("captured_at", errs.CodeRequired)
+	}
+	if len(it.Payload) == 0 {
+		add("payload", errs.CodeRequired)
+	} else if _, err := Canonical(it.Payload); err != nil || !utf8.Valid(it.Payload) {
+		add("payload", errs.CodeInvalidValue)
+	}
+	return fields
+}
+
+// isUUID accepts the canonical 36-character form only, so that one change has one spelling.
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	u, err := uuid.Parse(s)
+	return err == nil && u.String() == s
+}
