@@ -168,6 +168,7 @@ func (s *Service) Login(ctx context.Context, login, password string, dev DeviceI
 // Refresh exchanges a refresh token for a new pair. See the package comment for retries and reuse.
 func (s *Service) Refresh(ctx context.Context, raw string) (Pair, error) {
 	const op = errs.Op("auth.Refresh")
+	raw = strings.TrimSpace(raw) // hashed and derived from the same text, however the client framed it
 	t, err := s.store.RefreshTokenByHash(ctx, hashToken(raw))
 	if errs.Is(errs.NotFound, err) {
 		return Pair{}, errs.E(op, errs.Unauthenticated, errs.CodeRefreshInvalid)
@@ -186,6 +187,9 @@ func (s *Service) Refresh(ctx context.Context, raw string) (Pair, error) {
 		return Pair{}, errs.E(op, errs.Unauthenticated, errs.CodeDeviceRevoked)
 	}
 	now := s.clock.Now().UTC()
+	if t.CreatedAt.Before(acct.PasswordChangedAt) {
+		return Pair{}, errs.E(op, errs.Unauthenticated, errs.CodeRefreshInvalid, "issued before the password changed")
+	}
 	if t.UsedAt == nil {
 		if t.RevokedAt != nil || !now.Before(t.ExpiresAt) {
 			return Pair{}, errs.E(op, errs.Unauthenticated, errs.CodeRefreshInvalid)
@@ -257,6 +261,8 @@ func (s *Service) Authenticate(ctx context.Context, token string) (identity.Prin
 		return identity.Principal{}, errs.E(op, errs.Unauthenticated, errs.CodeAccountDisabled)
 	case dev.Revoked():
 		return identity.Principal{}, errs.E(op, errs.Unauthenticated, errs.CodeDeviceRevoked)
+	case c.IssuedAt != nil && c.IssuedAt.Time.Before(acct.PasswordChangedAt.Truncate(time.Second)):
+		return identity.Principal{}, errs.E(op, errs.Unauthenticated, errs.CodeTokenInvalid, "issued before the password changed")
 	}
 	return principal(acct, dev.ID), nil
 }

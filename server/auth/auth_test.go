@@ -182,6 +182,21 @@ func TestDisabledAccountAndRevokedDevice(t *testing.T) {
 			t.Fatalf("the other device must keep working: %v", err)
 		}
 	})
+	t.Run("a password reset ends earlier tokens", func(t *testing.T) {
+		f := newFixture(t)
+		pair := f.login(t, "dev-1")
+		f.clock.Advance(time.Minute)
+		if err := f.ids.ResetPassword(ctx, identity.Operator, f.org.ID, f.acct.ID, "a-brand-new-password"); err != nil {
+			t.Fatal(err)
+		}
+		_, err := f.auth.Authenticate(ctx, pair.AccessToken)
+		wantCode(t, err, errs.CodeTokenInvalid)
+		_, err = f.auth.Refresh(ctx, pair.RefreshToken)
+		wantCode(t, err, errs.CodeRefreshInvalid)
+		if _, err := f.auth.Login(ctx, "inspector1", "a-brand-new-password", auth.DeviceInfo{ClientID: "dev-1"}); err != nil {
+			t.Fatalf("the new password logs in: %v", err)
+		}
+	})
 	t.Run("wrong password and unknown login look the same", func(t *testing.T) {
 		f := newFixture(t)
 		_, err := f.auth.Login(ctx, "inspector1", "wrong password!", auth.DeviceInfo{ClientID: "d"})
@@ -245,6 +260,21 @@ func TestRefreshRotation(t *testing.T) {
 		wantCode(t, err, errs.CodeRefreshInvalid)
 		if _, err := f.auth.Login(ctx, "inspector1", password, auth.DeviceInfo{ClientID: "dev-1"}); err != nil {
 			t.Fatalf("logging in again must work: %v", err)
+		}
+	})
+	t.Run("whitespace around the token does not change its successor", func(t *testing.T) {
+		f := newFixture(t)
+		p0 := f.login(t, "dev-1")
+		p1, err := f.auth.Refresh(ctx, " "+p0.RefreshToken+"\n")
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := f.auth.Refresh(ctx, p0.RefreshToken)
+		if err != nil || again.RefreshToken != p1.RefreshToken {
+			t.Fatalf("retry: %v", err)
+		}
+		if _, err := f.auth.Refresh(ctx, p1.RefreshToken); err != nil {
+			t.Fatalf("the successor must work: %v", err)
 		}
 	})
 	t.Run("expired refresh token", func(t *testing.T) {

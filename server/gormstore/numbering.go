@@ -66,7 +66,8 @@ func seriesWhere(db *gorm.DB, s numbering.Series) *gorm.DB {
 
 // ReserveBlock reserves the next size numbers of a series to a device (numbering.Store). Concurrent
 // reservations serialise on the series' counter, so blocks never overlap.
-func (s *Store) ReserveBlock(ctx context.Context, b numbering.Block, size int, e audit.Entry) (numbering.Block, error) {
+func (s *Store) ReserveBlock(ctx context.Context, b numbering.Block, size int, need func([]numbering.Block, []numbering.Mark) bool, e audit.Entry) (numbering.Block, bool, error) {
+	reserved := false
 	err := s.write(ctx, func(tx *gorm.DB) error {
 		c := numberCounterRow{OrgID: b.Series.OrgID, IssuingUnitID: b.Series.IssuingUnitID, Year: b.Series.Year, NextNumber: 1}
 		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&c).Error; err != nil {
@@ -75,6 +76,14 @@ func (s *Store) ReserveBlock(ctx context.Context, b numbering.Block, size int, e
 		if err := s.lockForUpdate(seriesWhere(tx, b.Series)).Take(&c).Error; err != nil {
 			return err
 		}
+		blocks, marks, err := s.numberState(tx, b.Series, b.DeviceID)
+		if err != nil {
+			return err
+		}
+		if !need(blocks, marks) {
+			return nil
+		}
+		reserved = true
 		b.First, b.Last = c.NextNumber, c.NextNumber+size-1
 		if err := seriesWhere(tx.Model(&numberCounterRow{}), b.Series).Update("next_number", b.Last+1).Error; err != nil {
 			return err
@@ -88,9 +97,9 @@ func (s *Store) ReserveBlock(ctx context.Context, b numbering.Block, size int, e
 		return s.appendAudit(tx, e)
 	})
 	if errs.Is(errs.Invalid, translate(err, "")) {
-		return numbering.Block{}, errs.E(errs.Op("gormstore.ReserveBlock"), errs.NotFound, errs.CodeIssuingUnitNotFound, err)
+		return numbering.Block{}, false, errs.E(errs.Op("gormstore.ReserveBlock"), errs.NotFound, errs.CodeIssuingUnitNotFound, err)
 	}
-	return b, wrap("gormstore.ReserveBlock", err, "")
+	return b, reserved, wrap("gormstore.ReserveBlock", err, "")
 }
 
 // NumberState returns the blocks of a series and the marks made on it; with deviceID set, only that

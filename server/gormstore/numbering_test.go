@@ -148,3 +148,40 @@ func TestNumberRegister(t *testing.T) {
 		t.Fatalf("audit: %v %v", err, rep.Problems)
 	}
 }
+
+func TestNumberTopUpRetriesReserveOnce(t *testing.T) {
+	ctx := context.Background()
+	c := clock.NewManual(time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC))
+	st := storetest.NewDBWith(t, storetest.Options{Clock: c})
+	ids := &identity.Service{Store: st, Hasher: identity.Hasher{Memory: 64, Time: 1, Threads: 1}, Clock: c, IDs: clock.UUIDv7{}}
+	org, _ := ids.CreateOrganisation(ctx, identity.Operator, identity.NewOrganisation{Code: "caobang", Name: "Cao Bằng"})
+	admin := identity.Principal{AccountID: "admin", OrgID: org.ID, Roles: []identity.Role{identity.RoleOrgAdmin}}
+	unit, err := (&registry.Service{Store: st, Clock: c, IDs: clock.UUIDv7{}}).CreateIssuingUnit(ctx, admin, registry.IssuingUnit{OrgID: org.ID, Code: "TTR", Name: "Thanh tra Sở"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct, _ := ids.CreateAccount(ctx, identity.Operator, identity.NewAccount{OrgID: org.ID, FullName: "Nông Văn Minh", Login: "inspector1",
+		Password: "long-enough-pw", Roles: []identity.Role{identity.RoleInspector}})
+	d, err := st.RegisterDevice(ctx, identity.Device{ID: clock.UUIDv7{}.NewID(), OrgID: org.ID, AccountID: acct.ID, ClientID: "p", Platform: "android", CreatedAt: c.Now(), LastSeenAt: c.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := identity.Principal{AccountID: acct.ID, PersonID: acct.PersonID, OrgID: org.ID, DeviceID: d.ID, Roles: acct.Roles}
+	svc := &numbering.Service{Store: st, Clock: c, IDs: clock.UUIDv7{}}
+	series := numbering.Series{OrgID: org.ID, IssuingUnitID: unit.ID, Year: 2026}
+	var wg sync.WaitGroup
+	for range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, _, err := svc.TopUp(ctx, p, series); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	blocks, _, err := st.NumberState(ctx, series, d.ID)
+	if err != nil || len(blocks) != 1 {
+		t.Fatalf("six retries of one phone reserved %d blocks (%v)", len(blocks), err)
+	}
+}

@@ -128,6 +128,23 @@ func (s *Store) RefreshTokenByID(ctx context.Context, id string) (auth.RefreshTo
 func (s *Store) Rotate(ctx context.Context, oldID string, at time.Time, next auth.RefreshToken) (bool, error) {
 	var won bool
 	err := s.write(ctx, func(tx *gorm.DB) error {
+		// Lock the account and the device first: a password reset, a disable or a revoke (which
+		// update those rows) then either commits before this rotation — and the checks below see
+		// it — or waits for it and revokes the new token too.
+		var acct accountRow
+		if err := s.lockForUpdate(tx).Where("id = ?", next.AccountID).Take(&acct).Error; err != nil {
+			return err
+		}
+		var dev deviceRow
+		if err := s.lockForUpdate(tx).Where("id = ?", next.DeviceID).Take(&dev).Error; err != nil {
+			return err
+		}
+		switch {
+		case acct.DisabledAt != nil:
+			return errs.E(errs.Unauthenticated, errs.CodeAccountDisabled)
+		case dev.RevokedAt != nil:
+			return errs.E(errs.Unauthenticated, errs.CodeDeviceRevoked)
+		}
 		res := tx.Model(&refreshTokenRow{}).Where("id = ? AND used_at IS NULL AND revoked_at IS NULL", oldID).
 			Updates(map[string]any{"used_at": at, "replaced_by": next.ID})
 		if res.Error != nil || res.RowsAffected == 0 {

@@ -169,6 +169,9 @@ func (s *Service) SetDisabled(ctx context.Context, p Principal, orgID, accountID
 	if disabled && accountID == p.AccountID {
 		return errs.E(op, errs.Invalid, errs.CodeInvalidValue, "cannot disable one's own account")
 	}
+	if err := s.guardSystemAdmin(ctx, p, orgID, accountID); err != nil {
+		return errs.E(op, err)
+	}
 	var at *time.Time
 	action := "account.enable"
 	if disabled {
@@ -189,6 +192,11 @@ func (s *Service) ResetPassword(ctx context.Context, p Principal, orgID, account
 	if f := checkPassword("password", password); f != nil {
 		return errs.E(op, errs.Invalid, errs.CodeWeakPassword, *f)
 	}
+	if p.AccountID != accountID {
+		if err := s.guardSystemAdmin(ctx, p, orgID, accountID); err != nil {
+			return errs.E(op, err)
+		}
+	}
 	hash, err := s.Hasher.Hash(password)
 	if err != nil {
 		return errs.E(op, err)
@@ -203,9 +211,33 @@ func (s *Service) RevokeDevice(ctx context.Context, p Principal, orgID, deviceID
 	if !p.CanAdminister(orgID) {
 		return errs.E(op, errs.Forbidden, errs.CodeRoleRequired)
 	}
+	d, err := s.Store.Device(ctx, orgID, deviceID)
+	if err != nil {
+		return errs.E(op, err)
+	}
+	if err := s.guardSystemAdmin(ctx, p, orgID, d.AccountID); err != nil {
+		return errs.E(op, err)
+	}
 	e := s.entry(p, "device/"+deviceID, orgID, "device.revoke", nil)
 	e.Reason = reason
 	return wrap(op, s.Store.RevokeDevice(ctx, orgID, deviceID, s.Clock.Now().UTC(), e))
+}
+
+// guardSystemAdmin refuses an organisation administrator acting on a system administrator's account:
+// a system administrator reaches every organisation, so only another one may reset, disable or
+// revoke it.
+func (s *Service) guardSystemAdmin(ctx context.Context, p Principal, orgID, accountID string) error {
+	if p.Has(RoleSystemAdmin) {
+		return nil
+	}
+	target, err := s.Store.Account(ctx, orgID, accountID)
+	if err != nil {
+		return err
+	}
+	if (Principal{Roles: target.Roles}).Has(RoleSystemAdmin) {
+		return errs.E(errs.Forbidden, errs.CodeRoleRequired, "only a system administrator acts on a system administrator's account")
+	}
+	return nil
 }
 
 // NormaliseLogin lower-cases and trims a login name, so that logins compare case-insensitively.

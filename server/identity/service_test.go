@@ -77,6 +77,21 @@ func TestAdministrationRules(t *testing.T) {
 			t.Fatalf("got %v", err)
 		}
 	})
+	t.Run("an organisation administrator cannot act on a system administrator", func(t *testing.T) {
+		sys, err := svc.CreateAccount(ctx, identity.Operator, valid(orgA.ID, "sysadmin", identity.RoleSystemAdmin, identity.RoleOrgAdmin))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.ResetPassword(ctx, adminA, orgA.ID, sys.ID, "taken-over-pw"); errs.KindOf(err) != errs.Forbidden {
+			t.Fatalf("password reset: %v", err)
+		}
+		if err := svc.SetDisabled(ctx, adminA, orgA.ID, sys.ID, true, "x"); errs.KindOf(err) != errs.Forbidden {
+			t.Fatalf("disable: %v", err)
+		}
+		if err := svc.ResetPassword(ctx, identity.Operator, orgA.ID, sys.ID, "new-long-password"); err != nil {
+			t.Fatalf("a system administrator may: %v", err)
+		}
+	})
 	t.Run("only system administrators create organisations", func(t *testing.T) {
 		_, err := svc.CreateOrganisation(ctx, adminA, identity.NewOrganisation{Code: "hagiang", Name: "Hà Giang"})
 		if errs.KindOf(err) != errs.Forbidden {

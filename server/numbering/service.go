@@ -14,7 +14,9 @@ import (
 // MarkNumber runs check on the device's blocks and the marks already made, inside the transaction
 // that writes the mark.
 type Store interface {
-	ReserveBlock(ctx context.Context, b Block, size int, e audit.Entry) (Block, error)
+	// ReserveBlock reserves a block when need, called on the device's blocks and marks once the
+	// series is locked, still says so (two retries of one phone must not both reserve).
+	ReserveBlock(ctx context.Context, b Block, size int, need func([]Block, []Mark) bool, e audit.Entry) (Block, bool, error)
 	NumberState(ctx context.Context, s Series, deviceID string) ([]Block, []Mark, error)
 	MarkNumber(ctx context.Context, m Mark, check func([]Block, []Mark) (bool, error), e audit.Entry) (bool, error)
 }
@@ -53,7 +55,7 @@ func (s *Service) TopUp(ctx context.Context, p identity.Principal, series Series
 	b := Block{ID: s.IDs.NewID(), Series: series, DeviceID: p.DeviceID, ReservedAt: now}
 	e := audit.Entry{Chain: chain(series), OrgID: series.OrgID, Action: "numbers.reserve", ActorAccountID: p.AccountID,
 		ActorPersonID: p.PersonID, At: now}
-	if _, err := s.Store.ReserveBlock(ctx, b, DefaultBlockSize, e); err != nil {
+	if _, _, err := s.Store.ReserveBlock(ctx, b, DefaultBlockSize, NeedsTopUp, e); err != nil {
 		return nil, nil, errs.E(op, err)
 	}
 	blocks, marks, err = s.Store.NumberState(ctx, series, p.DeviceID)
