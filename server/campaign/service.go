@@ -28,8 +28,9 @@ type Store interface {
 
 // Registry answers what the campaign rules need to know about sites.
 type Registry interface {
-	// SiteSubject returns the subject that owns a site of the organisation (errs.NotFound if none).
-	SiteSubject(ctx context.Context, orgID, siteID string) (string, error)
+	// SiteSubjects returns the subject that owns each of the sites, by site ID; a site that is no site
+	// of the organisation is absent from the map.
+	SiteSubjects(ctx context.Context, orgID string, siteIDs []string) (map[string]string, error)
 	// MissingSubjects returns those of ids that are no subject of the organisation.
 	MissingSubjects(ctx context.Context, orgID string, ids []string) ([]string, error)
 	// MissingPersons returns those of ids that are no person of the organisation.
@@ -41,7 +42,6 @@ type Registry interface {
 
 // Checklists says whether a published checklist version exists.
 type Checklists interface {
-	ChecklistPublished(ctx context.Context, code string, version int) error
 	ChecklistVersion(ctx context.Context, code string, version int) (checklist.Published, error)
 }
 
@@ -87,15 +87,9 @@ func (s *Service) SaveCampaign(ctx context.Context, p identity.Principal, c Camp
 		c.Conclusion = old.Conclusion
 	}
 	c.UpdatedAt = now
-	owners := map[string]string{}
-	for _, site := range c.SiteIDs {
-		subject, err := s.Registry.SiteSubject(ctx, c.OrgID, site)
-		if err != nil && !errs.Is(errs.NotFound, err) {
-			return Campaign{}, errs.E(op, err)
-		}
-		if err == nil {
-			owners[site] = subject
-		}
+	owners, err := s.Registry.SiteSubjects(ctx, c.OrgID, c.SiteIDs)
+	if err != nil {
+		return Campaign{}, errs.E(op, err)
 	}
 	if err := c.Validate(func(site string) (string, bool) { sub, ok := owners[site]; return sub, ok }); err != nil {
 		return Campaign{}, errs.E(op, err)
@@ -183,7 +177,7 @@ func (s *Service) CreateVisit(ctx context.Context, p identity.Principal, v Visit
 	if err := ValidateVisit(v, c); err != nil {
 		return Visit{}, errs.E(op, err)
 	}
-	if err := s.Checklists.ChecklistPublished(ctx, v.ChecklistCode, v.ChecklistVersion); err != nil {
+	if _, err := s.Checklists.ChecklistVersion(ctx, v.ChecklistCode, v.ChecklistVersion); err != nil {
 		return Visit{}, errs.E(op, errs.Invalid, errs.CodeValidation, errs.FieldError{Field: "checklist_version", Code: errs.CodeOf(err)}, err)
 	}
 	if v.UnitCode, err = s.Registry.SiteUnitOn(ctx, v.OrgID, v.SiteID, v.Date); err != nil {

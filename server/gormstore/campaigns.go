@@ -487,16 +487,21 @@ var (
 	_ campaign.Reader     = (*Store)(nil)
 )
 
-// SiteSubject returns the subject that owns a site of the organisation (campaign.Registry).
-func (s *Store) SiteSubject(ctx context.Context, orgID, siteID string) (string, error) {
-	snap, err := s.ReadRegistry(ctx, orgID, registry.Lookup{SiteIDs: []string{siteID}})
+// SiteSubjects returns the subject of each site of the organisation among siteIDs, in one read
+// (campaign.Registry).
+func (s *Store) SiteSubjects(ctx context.Context, orgID string, siteIDs []string) (map[string]string, error) {
+	out := make(map[string]string, len(siteIDs))
+	if len(siteIDs) == 0 {
+		return out, nil
+	}
+	snap, err := s.ReadRegistry(ctx, orgID, registry.Lookup{SiteIDs: siteIDs})
 	if err != nil {
-		return "", errs.E(errs.Op("gormstore.SiteSubject"), err)
+		return nil, errs.E(errs.Op("gormstore.SiteSubjects"), err)
 	}
-	if len(snap.Sites) == 0 {
-		return "", errs.E(errs.Op("gormstore.SiteSubject"), errs.NotFound, errs.CodeSiteNotFound)
+	for _, site := range snap.Sites {
+		out[site.ID] = site.SubjectID
 	}
-	return snap.Sites[0].SubjectID, nil
+	return out, nil
 }
 
 // SiteUnitOn returns the code of the unit a site belonged to on a day (campaign.Registry, D15).
@@ -514,12 +519,6 @@ func (s *Store) SiteUnitOn(ctx context.Context, orgID, siteID string, day time.T
 		return "", errs.E(op, errs.Invalid, errs.CodeUnitNotInForce, "no unit of the site on "+adminunit.FormatDay(day))
 	}
 	return u.UnitCode, nil
-}
-
-// ChecklistPublished reports whether a checklist version is published (campaign.Checklists).
-func (s *Store) ChecklistPublished(ctx context.Context, code string, version int) error {
-	_, err := s.ChecklistVersion(ctx, code, version)
-	return err
 }
 
 // MissingSubjects returns those of ids that are no subject of the organisation (campaign.Registry).

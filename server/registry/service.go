@@ -122,32 +122,14 @@ func (s *Service) UpdateSubject(ctx context.Context, p identity.Principal, in Su
 
 // Subject returns one subject of the organisation.
 func (s *Service) Subject(ctx context.Context, p identity.Principal, orgID, id string) (Subject, error) {
-	const op = errs.Op("registry.Subject")
-	if !CanRead(p, orgID) {
-		return Subject{}, forbidden(op)
-	}
-	snap, err := s.Store.ReadRegistry(ctx, orgID, Lookup{SubjectIDs: []string{id}})
-	if err != nil {
-		return Subject{}, errs.E(op, err)
-	}
-	if x, ok := snap.SubjectByID(id); ok {
-		return x, nil
-	}
-	return Subject{}, errs.E(op, notFound(errs.CodeSubjectNotFound))
+	return readOne(ctx, s, p, orgID, "registry.Subject", Lookup{SubjectIDs: []string{id}},
+		func(snap Snapshot) (Subject, bool) { return snap.SubjectByID(id) }, errs.CodeSubjectNotFound)
 }
 
 // Subjects lists the organisation's subjects.
 func (s *Service) Subjects(ctx context.Context, p identity.Principal, orgID string, f SubjectFilter) (Page[Subject], error) {
-	const op = errs.Op("registry.Subjects")
-	if !CanRead(p, orgID) {
-		return Page[Subject]{}, forbidden(op)
-	}
-	var fields []errs.FieldError
-	if f.ListOptions, fields = f.ListOptions.normalise(SubjectSorts); len(fields) > 0 {
-		return Page[Subject]{}, invalid(op, fields)
-	}
-	page, err := s.Store.ListSubjects(ctx, orgID, f)
-	return page, wrap(op, err)
+	return listPage(p, orgID, "registry.Subjects", &f.ListOptions, SubjectSorts,
+		func() (Page[Subject], error) { return s.Store.ListSubjects(ctx, orgID, f) })
 }
 
 // prepareSite normalises and validates a site and resolves its unit history against the
@@ -231,32 +213,14 @@ func (s *Service) UpdateSite(ctx context.Context, p identity.Principal, in Site)
 
 // Site returns one site of the organisation with its unit history.
 func (s *Service) Site(ctx context.Context, p identity.Principal, orgID, id string) (Site, error) {
-	const op = errs.Op("registry.Site")
-	if !CanRead(p, orgID) {
-		return Site{}, forbidden(op)
-	}
-	snap, err := s.Store.ReadRegistry(ctx, orgID, Lookup{SiteIDs: []string{id}})
-	if err != nil {
-		return Site{}, errs.E(op, err)
-	}
-	if x, ok := snap.SiteByID(id); ok {
-		return x, nil
-	}
-	return Site{}, errs.E(op, notFound(errs.CodeSiteNotFound))
+	return readOne(ctx, s, p, orgID, "registry.Site", Lookup{SiteIDs: []string{id}},
+		func(snap Snapshot) (Site, bool) { return snap.SiteByID(id) }, errs.CodeSiteNotFound)
 }
 
 // Sites lists the organisation's sites with their unit histories.
 func (s *Service) Sites(ctx context.Context, p identity.Principal, orgID string, f SiteFilter) (Page[Site], error) {
-	const op = errs.Op("registry.Sites")
-	if !CanRead(p, orgID) {
-		return Page[Site]{}, forbidden(op)
-	}
-	var fields []errs.FieldError
-	if f.ListOptions, fields = f.ListOptions.normalise(SiteSorts); len(fields) > 0 {
-		return Page[Site]{}, invalid(op, fields)
-	}
-	page, err := s.Store.ListSites(ctx, orgID, f)
-	return page, wrap(op, err)
+	return listPage(p, orgID, "registry.Sites", &f.ListOptions, SiteSorts,
+		func() (Page[Site], error) { return s.Store.ListSites(ctx, orgID, f) })
 }
 
 // CreateInstrument registers an instrument at a site. A serial of that kind already at another site of
@@ -324,32 +288,14 @@ func (s *Service) UpdateInstrument(ctx context.Context, p identity.Principal, in
 
 // Instrument returns one instrument of the organisation.
 func (s *Service) Instrument(ctx context.Context, p identity.Principal, orgID, id string) (Instrument, error) {
-	const op = errs.Op("registry.Instrument")
-	if !CanRead(p, orgID) {
-		return Instrument{}, forbidden(op)
-	}
-	snap, err := s.Store.ReadRegistry(ctx, orgID, Lookup{InstrumentIDs: []string{id}})
-	if err != nil {
-		return Instrument{}, errs.E(op, err)
-	}
-	if x, ok := snap.InstrumentByID(id); ok {
-		return x, nil
-	}
-	return Instrument{}, errs.E(op, notFound(errs.CodeInstrumentNotFound))
+	return readOne(ctx, s, p, orgID, "registry.Instrument", Lookup{InstrumentIDs: []string{id}},
+		func(snap Snapshot) (Instrument, bool) { return snap.InstrumentByID(id) }, errs.CodeInstrumentNotFound)
 }
 
 // Instruments lists the organisation's instruments.
 func (s *Service) Instruments(ctx context.Context, p identity.Principal, orgID string, f InstrumentFilter) (Page[Instrument], error) {
-	const op = errs.Op("registry.Instruments")
-	if !CanRead(p, orgID) {
-		return Page[Instrument]{}, forbidden(op)
-	}
-	var fields []errs.FieldError
-	if f.ListOptions, fields = f.ListOptions.normalise(InstrumentSorts); len(fields) > 0 {
-		return Page[Instrument]{}, invalid(op, fields)
-	}
-	page, err := s.Store.ListInstruments(ctx, orgID, f)
-	return page, wrap(op, err)
+	return listPage(p, orgID, "registry.Instruments", &f.ListOptions, InstrumentSorts,
+		func() (Page[Instrument], error) { return s.Store.ListInstruments(ctx, orgID, f) })
 }
 
 // CreateLicence registers a licence or certificate.
@@ -415,32 +361,14 @@ func (s *Service) UpdateLicence(ctx context.Context, p identity.Principal, in Li
 
 // Licence returns one licence of the organisation.
 func (s *Service) Licence(ctx context.Context, p identity.Principal, orgID, id string) (Licence, error) {
-	const op = errs.Op("registry.Licence")
-	if !CanRead(p, orgID) {
-		return Licence{}, forbidden(op)
-	}
-	snap, err := s.Store.ReadRegistry(ctx, orgID, Lookup{LicenceIDs: []string{id}})
-	if err != nil {
-		return Licence{}, errs.E(op, err)
-	}
-	if x, ok := snap.LicenceByID(id); ok {
-		return x, nil
-	}
-	return Licence{}, errs.E(op, notFound(errs.CodeLicenceNotFound))
+	return readOne(ctx, s, p, orgID, "registry.Licence", Lookup{LicenceIDs: []string{id}},
+		func(snap Snapshot) (Licence, bool) { return snap.LicenceByID(id) }, errs.CodeLicenceNotFound)
 }
 
 // Licences lists the organisation's licences.
 func (s *Service) Licences(ctx context.Context, p identity.Principal, orgID string, f LicenceFilter) (Page[Licence], error) {
-	const op = errs.Op("registry.Licences")
-	if !CanRead(p, orgID) {
-		return Page[Licence]{}, forbidden(op)
-	}
-	var fields []errs.FieldError
-	if f.ListOptions, fields = f.ListOptions.normalise(LicenceSorts); len(fields) > 0 {
-		return Page[Licence]{}, invalid(op, fields)
-	}
-	page, err := s.Store.ListLicences(ctx, orgID, f)
-	return page, wrap(op, err)
+	return listPage(p, orgID, "registry.Licences", &f.ListOptions, LicenceSorts,
+		func() (Page[Licence], error) { return s.Store.ListLicences(ctx, orgID, f) })
 }
 
 // CreateIssuingUnit registers an issuing unit of the organisation.
@@ -492,4 +420,37 @@ func (s *Service) IssuingUnits(ctx context.Context, p identity.Principal, orgID 
 	}
 	units, err := s.Store.IssuingUnits(ctx, orgID)
 	return units, wrap(op, err)
+}
+
+// readOne reads one entity of the organisation through a snapshot: the caller must be a reader, and an
+// ID the snapshot does not hold is not found (with the entity's own code).
+func readOne[T any](ctx context.Context, s *Service, p identity.Principal, orgID string, op errs.Op, l Lookup,
+	find func(Snapshot) (T, bool), missing errs.Code) (T, error) {
+	var zero T
+	if !CanRead(p, orgID) {
+		return zero, forbidden(op)
+	}
+	snap, err := s.Store.ReadRegistry(ctx, orgID, l)
+	if err != nil {
+		return zero, errs.E(op, err)
+	}
+	if x, ok := find(snap); ok {
+		return x, nil
+	}
+	return zero, errs.E(op, notFound(missing))
+}
+
+// listPage lists one page of entities: the caller must be a reader, and the page and sort key are
+// normalised (an unknown key is invalid) before list runs with them.
+func listPage[T any](p identity.Principal, orgID string, op errs.Op, o *ListOptions, sorts []string,
+	list func() (Page[T], error)) (Page[T], error) {
+	if !CanRead(p, orgID) {
+		return Page[T]{}, forbidden(op)
+	}
+	var fields []errs.FieldError
+	if *o, fields = o.normalise(sorts); len(fields) > 0 {
+		return Page[T]{}, invalid(op, fields)
+	}
+	page, err := list()
+	return page, wrap(op, err)
 }
