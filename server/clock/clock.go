@@ -60,3 +60,7 @@ type UUIDv7 struct{}
 
 // NewID returns a new UUIDv7 in its canonical text form.
 func (UUIDv7) NewID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// Vietnam is the time zone of Asia/Ho_Chi_Minh: UTC+7 all year (no daylight saving since 1975), fixed
+// here so that date arithmetic does not depend on the machine's time zone database.
+var Vietnam = time.FixedZone("ICT", 7*60*60)

@@ -8,4 +8,6 @@ const (
 	// The cursor cannot be continued (another dataset, an older cursor format, pruned from the log, or
 	// a database restored from backup): the phone drops that dataset's copy and pulls it from the start.
 	CodeCursorReset Code = "cursor_reset"
+	// The pull names a dataset the server does not have.
+	CodeUnknownDataset Code = "unknown_dataset"
 )

@@ -21,7 +21,7 @@ import (
 // change is a test change of dataset "sites" in org-a, scope "org" unless the test says otherwise.
 func change(entityID string) syncfeed.Change {
 	return syncfeed.Change{Dataset: "sites", EntityType: "site", EntityID: entityID, OrgID: "org-a", Scope: "org",
-		Op: syncfeed.OpUpsert, Version: 1}
+		Op: syncfeed.OpUpsert, Version: 1, Data: []byte(`{"id":"` + entityID + `"}`)}
 }
 
 // record logs the changes in one write transaction.
@@ -140,15 +140,123 @@ func TestChangesScope(t *testing.T) {
 func TestChangesEntryContent(t *testing.T) {
 	s, _ := migratedStore(t)
 	want := syncfeed.Change{Dataset: "sites", EntityType: "site", EntityID: "s-1", OrgID: "org-a",
-		Scope: "site/s-1", Op: syncfeed.OpDelete, Version: 7}
+		Scope: "site/s-1", Op: syncfeed.OpUpsert, Version: 7, Data: []byte(`{"name":"Cửa hàng xăng dầu số 1"}`)}
 	record(t, s, want)
 	settle(t, s)
 	p := since(t, s, "org-a", "sites", []string{"site/s-1"}, "", 0)
-	if len(p.Changes) != 1 || p.Changes[0].Change != want {
-		t.Fatalf("changes %+v, want [%+v]", p.Changes, want)
+	if len(p.Changes) != 1 {
+		t.Fatalf("changes %+v, want one", p.Changes)
 	}
-	if p.Changes[0].RecordedAt.IsZero() {
+	got := p.Changes[0]
+	if got.Dataset != want.Dataset || got.EntityType != want.EntityType || got.EntityID != want.EntityID || got.OrgID != want.OrgID ||
+		got.Scope != want.Scope || got.Op != want.Op || got.Version != want.Version || string(got.Data) != string(want.Data) {
+		t.Fatalf("change %+v, want %+v", got.Change, want)
+	}
+	if got.RecordedAt.IsZero() {
 		t.Error("no RecordedAt")
+	}
+}
+
+// TestChangesCompaction: the log keeps the latest change of each entity. A pull from the start is the
+// current state without tombstones; an incremental pull gets an entity changed since once, in its
+// latest state, and a deletion as a tombstone; an identical change is not recorded again.
+func TestChangesCompaction(t *testing.T) {
+	s, _ := migratedStore(t)
+	scopes := []string{"org"}
+	record(t, s, change("1"), change("2"), change("3"))
+	settle(t, s)
+	first := since(t, s, "org-a", "sites", scopes, "", 0)
+	v2 := change("1")
+	v2.Version, v2.Data = 2, []byte(`{"id":"1","name":"renamed"}`)
+	v3 := v2
+	v3.Version, v3.Data = 3, []byte(`{"id":"1","name":"renamed again"}`)
+	gone := change("2")
+	gone.Op, gone.Data = syncfeed.OpDelete, nil
+	record(t, s, v2)
+	record(t, s, v3, gone)
+	record(t, s, change("3")) // identical to what the log holds: nothing new
+	settle(t, s)
+	inc := since(t, s, "org-a", "sites", scopes, first.Next, 0)
+	if got := ids(inc.Changes); !slices.Equal(got, []string{"1", "2"}) {
+		t.Fatalf("incremental pull %v, want [1 2]: 1 once in its latest state, 2 as a tombstone, 3 not again", got)
+	}
+	if e := inc.Changes[0]; e.Version != 3 || string(e.Data) != string(v3.Data) {
+		t.Errorf("entity 1 served as version %d %s, want version 3", e.Version, e.Data)
+	}
+	if e := inc.Changes[1]; e.Op != syncfeed.OpDelete || e.Data != nil {
+		t.Errorf("entity 2 served as %s with data %s, want a tombstone", e.Op, e.Data)
+	}
+	fresh := since(t, s, "org-a", "sites", scopes, "", 0)
+	if got := ids(fresh.Changes); !slices.Equal(got, []string{"3", "1"}) {
+		t.Errorf("pull from the start %v, want the live entities [3 1] in log order", got)
+	}
+	record(t, s, gone) // deleting what is deleted, or what never was, records nothing
+	never := change("never")
+	never.Op, never.Data = syncfeed.OpDelete, nil
+	record(t, s, never)
+	settle(t, s)
+	if again := since(t, s, "org-a", "sites", scopes, inc.Next, 0); len(again.Changes) != 0 {
+		t.Errorf("repeated tombstones served %v", ids(again.Changes))
+	}
+}
+
+// TestChangesChecksum: a complete page carries the sum of EntryChecksum over the live entities in
+// scope, which a phone that applied every page can compute from what it holds.
+func TestChangesChecksum(t *testing.T) {
+	s, _ := migratedStore(t)
+	scopes := []string{"org"}
+	held := map[string]syncfeed.Change{}
+	apply := func(p syncfeed.Page) {
+		for _, e := range p.Changes {
+			if e.Op == syncfeed.OpDelete {
+				delete(held, e.EntityID)
+			} else {
+				held[e.EntityID] = e.Change
+			}
+		}
+	}
+	sum := func() uint32 {
+		var c uint32
+		for _, h := range held {
+			c += syncfeed.EntryChecksum(h.EntityType, h.EntityID, h.Version, h.Data)
+		}
+		return c
+	}
+	var cs []syncfeed.Change
+	for i := range 12 {
+		cs = append(cs, change(fmt.Sprint("e", i)))
+	}
+	record(t, s, cs...)
+	settle(t, s)
+	var cur syncfeed.Cursor
+	for range 10 {
+		p := since(t, s, "org-a", "sites", scopes, cur, 5)
+		apply(p)
+		cur = p.Next
+		if !p.Complete {
+			if p.Checksum != nil {
+				t.Error("an incomplete page carries a checksum")
+			}
+			continue
+		}
+		if p.Checksum == nil || *p.Checksum != sum() {
+			t.Fatalf("checksum %v, phone's copy sums to %d", p.Checksum, sum())
+		}
+		break
+	}
+	gone := change("e3")
+	gone.Op, gone.Data = syncfeed.OpDelete, nil
+	edit := change("e4")
+	edit.Version, edit.Data = 2, []byte(`{"id":"e4","v":2}`)
+	record(t, s, gone, edit)
+	settle(t, s)
+	p := since(t, s, "org-a", "sites", scopes, cur, 0)
+	apply(p)
+	if p.Checksum == nil || *p.Checksum != sum() || len(held) != 11 {
+		t.Fatalf("after a delete and an edit: checksum %v, phone's copy of %d sums to %d", p.Checksum, len(held), sum())
+	}
+	if empty := since(t, s, "org-a", "sites", scopes, p.Next, 0); empty.Checksum != nil {
+		t.Error("an empty incremental pull carries a checksum (it costs the phone's server time for nothing)")
 	}
 }
 
@@ -241,32 +349,40 @@ func TestChangesCursorErrors(t *testing.T) {
 	settle(t, s)
 	valid := since(t, s, "org-a", "sites", []string{"org"}, "", 0).Next
 	orgB := since(t, s, "org-b", "sites", []string{"org"}, "", 0).Next
-	pos, err := valid.Decode("sites")
+	fp := syncfeed.Fingerprint("sites", []string{"org"})
+	pos, err := valid.Decode("sites", fp)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if orgB == "" {
+		t.Fatal("no cursor for org-b")
 	}
 	enc := func(raw string) syncfeed.Cursor { return syncfeed.Cursor(b64(raw)) }
 	cases := []struct {
 		name    string
 		dataset string
+		scopes  []string
 		cursor  syncfeed.Cursor
 		kind    errs.Kind
 		code    errs.Code
 	}{
-		{"not base64", "sites", "!!not a cursor!!", errs.Invalid, errs.CodeCursorInvalid},
-		{"three fields", "sites", enc("1:sites:0"), errs.Invalid, errs.CodeCursorInvalid},
-		{"position not numbers", "sites", enc("1:sites:x:y"), errs.Invalid, errs.CodeCursorInvalid},
-		{"negative position", "sites", enc("1:sites:-1:-5"), errs.Invalid, errs.CodeCursorInvalid},
-		{"format not a number", "sites", enc("v1:sites:0:1"), errs.Invalid, errs.CodeCursorInvalid},
-		{"another dataset", "own-visits", valid, errs.Stale, errs.CodeCursorReset},
-		{"another cursor format", "sites", enc(fmt.Sprintf("2:sites:%d:%d", pos.Xid, pos.ID)), errs.Stale, errs.CodeCursorReset},
-		{"position not in the log", "sites", syncfeed.EncodeCursor("sites", syncfeed.Position{Xid: pos.Xid, ID: pos.ID + 1000}), errs.Stale, errs.CodeCursorReset},
-		{"another transaction", "sites", syncfeed.EncodeCursor("sites", syncfeed.Position{Xid: pos.Xid + 1, ID: pos.ID}), errs.Stale, errs.CodeCursorReset},
-		{"another organisation's cursor", "sites", orgB, errs.Stale, errs.CodeCursorReset},
+		{"not base64", "sites", nil, "!!not a cursor!!", errs.Invalid, errs.CodeCursorInvalid},
+		{"four fields", "sites", nil, enc("2:sites:" + fp + ":0"), errs.Invalid, errs.CodeCursorInvalid},
+		{"position not numbers", "sites", nil, enc("2:sites:" + fp + ":x:y"), errs.Invalid, errs.CodeCursorInvalid},
+		{"negative position", "sites", nil, enc("2:sites:" + fp + ":-1:-5"), errs.Invalid, errs.CodeCursorInvalid},
+		{"format not a number", "sites", nil, enc("v2:sites:" + fp + ":0:1"), errs.Invalid, errs.CodeCursorInvalid},
+		{"another dataset", "own-visits", nil, valid, errs.Stale, errs.CodeCursorReset},
+		{"an older cursor format", "sites", nil, enc(fmt.Sprintf("1:sites:%d:%d", pos.Xid, pos.ID)), errs.Stale, errs.CodeCursorReset},
+		{"scopes changed", "sites", []string{"org", "site/new"}, valid, errs.Stale, errs.CodeCursorReset},
+		{"beyond the end of the log", "sites", nil, syncfeed.EncodeCursor("sites", fp, syncfeed.Position{Xid: pos.Xid, ID: pos.ID + 1000}), errs.Stale, errs.CodeCursorReset},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := s.Since(context.Background(), "org-a", c.dataset, []string{"org"}, c.cursor, 0)
+			scopes := c.scopes
+			if scopes == nil {
+				scopes = []string{"org"}
+			}
+			_, err := s.Since(context.Background(), "org-a", c.dataset, scopes, c.cursor, 0)
 			if errs.KindOf(err) != c.kind || errs.CodeOf(err) != c.code {
 				t.Fatalf("Since = %v; want %s/%s", err, c.kind, c.code)
 			}

@@ -2,6 +2,8 @@ package gormstore
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -60,11 +62,11 @@ func (r pushQuarantineRow) domain() syncpush.Quarantined {
 	return q
 }
 
-// pushTx is the store's syncpush.Tx: the write transaction of one pushed item. Appliers (storage code
-// in this package) get their *gorm.DB back with pushDB.
+// pushTx is the store's syncpush.Tx: the write transaction of one pushed batch. Appliers (storage
+// code in this package) get their *gorm.DB back with pushDB.
 type pushTx struct{ db *gorm.DB }
 
-// pushDB returns the transaction inside a syncpush.Tx handed out by WithinPush. Anything else is a
+// pushDB returns the transaction inside a syncpush.Tx handed out by WithinBatch. Anything else is a
 // programming error, reported as an internal error rather than a panic.
 func pushDB(tx syncpush.Tx) (*gorm.DB, error) {
 	if t, ok := tx.(pushTx); ok && t.db != nil {
@@ -73,15 +75,19 @@ func pushDB(tx syncpush.Tx) (*gorm.DB, error) {
 	return nil, errs.E(errs.Op("gormstore.pushDB"), errs.Internal, "not a push transaction of this store")
 }
 
-// WithinPush runs fn in one write transaction (syncpush.Ledger). On SQLite the single writer with
-// BEGIN IMMEDIATE serialises every push; on PostgreSQL a transaction-scoped advisory lock on
-// (organisation, change ID) makes concurrent pushes of the same change wait for each other, so the
-// second one finds the first one's receipt (READ COMMITTED: each statement sees what has committed).
-func (s *Store) WithinPush(ctx context.Context, orgID, changeID string, fn func(tx syncpush.Tx) error) error {
-	const op = "gormstore.WithinPush"
+// WithinBatch runs fn in one write transaction (syncpush.Ledger). On SQLite the single writer with
+// BEGIN IMMEDIATE serialises every push; on PostgreSQL transaction-scoped advisory locks on
+// (organisation, change ID), taken in one statement in a fixed order so that two batches cannot
+// deadlock, make concurrent pushes of the same changes wait for each other, so the second one finds
+// the first one's receipts (READ COMMITTED: each statement sees what has committed).
+func (s *Store) WithinBatch(ctx context.Context, orgID string, changeIDs []string, fn func(tx syncpush.Tx) error) error {
+	const op = "gormstore.WithinBatch"
 	err := s.write(ctx, func(tx *gorm.DB) error {
-		if s.dialect == Postgres {
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", "push:"+orgID+":"+changeID).Error; err != nil {
+		if s.dialect == Postgres && len(changeIDs) > 0 {
+			err := tx.Exec(`SELECT pg_advisory_xact_lock(k) FROM (
+				SELECT DISTINCT hashtextextended('push:' || ? || ':' || x, 0) AS k FROM unnest(?::text[]) AS x ORDER BY k) AS l`,
+				orgID, textArray(changeIDs)).Error
+			if err != nil {
 				return err
 			}
 		}
@@ -90,24 +96,43 @@ func (s *Store) WithinPush(ctx context.Context, orgID, changeID string, fn func(
 	return wrap(op, err, "")
 }
 
-// Receipt returns the receipt of a change ID in the push transaction (syncpush.Ledger).
-func (s *Store) Receipt(ctx context.Context, tx syncpush.Tx, orgID, changeID string) (syncpush.Receipt, bool, error) {
-	const op = "gormstore.Receipt"
+// textArray spells strings as a PostgreSQL array literal (gorm would expand a slice into a list). The
+// strings are quoted and their quotes and backslashes escaped.
+func textArray(ss []string) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, v := range ss {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		b.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v))
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// Receipts returns the receipts of those change IDs that have one (syncpush.Ledger).
+func (s *Store) Receipts(ctx context.Context, tx syncpush.Tx, orgID string, changeIDs []string) (map[string]syncpush.Receipt, error) {
+	const op = "gormstore.Receipts"
 	db, err := pushDB(tx)
 	if err != nil {
-		return syncpush.Receipt{}, false, err
+		return nil, err
 	}
-	var rows []pushReceiptRow
-	if err := db.WithContext(ctx).Where("org_id = ? AND change_id = ?", orgID, changeID).Limit(1).Find(&rows).Error; err != nil {
-		return syncpush.Receipt{}, false, wrap(op, err, "")
+	out := make(map[string]syncpush.Receipt)
+	for chunk := range slices.Chunk(changeIDs, 500) {
+		var rows []pushReceiptRow
+		if err := db.WithContext(ctx).Where("org_id = ? AND change_id IN ?", orgID, chunk).Find(&rows).Error; err != nil {
+			return nil, wrap(op, err, "")
+		}
+		for _, r := range rows {
+			out[r.ChangeID] = syncpush.Receipt{OrgID: r.OrgID, ChangeID: r.ChangeID, DeviceID: r.DeviceID, EntityType: r.EntityType,
+				EntityID: r.EntityID, Hash: r.Hash, Outcome: syncpush.Outcome(r.Result), Code: errs.Code(r.Code),
+				Reason: r.Reason, Version: r.Version, ReceivedAt: r.ReceivedAt.UTC()}
+		}
 	}
-	if len(rows) == 0 {
-		return syncpush.Receipt{}, false, nil
-	}
-	r := rows[0]
-	return syncpush.Receipt{OrgID: r.OrgID, ChangeID: r.ChangeID, DeviceID: r.DeviceID, EntityType: r.EntityType,
-		EntityID: r.EntityID, Hash: r.Hash, Outcome: syncpush.Outcome(r.Result), Code: errs.Code(r.Code),
-		Reason: r.Reason, Version: r.Version, ReceivedAt: r.ReceivedAt.UTC()}, true, nil
+	return out, nil
 }
 
 // Attempt runs fn in a savepoint of the push transaction (syncpush.Ledger): gorm's nested
@@ -120,18 +145,26 @@ func (s *Store) Attempt(ctx context.Context, tx syncpush.Tx, fn func(tx syncpush
 	return db.WithContext(ctx).Transaction(func(sp *gorm.DB) error { return fn(pushTx{db: sp}) })
 }
 
-// SaveReceipt writes the receipt of a change ID (syncpush.Ledger). A receipt that already exists is
-// a conflict: WithinPush serialises pushes of one change, so it means a bug, never a silent overwrite.
-func (s *Store) SaveReceipt(ctx context.Context, tx syncpush.Tx, r syncpush.Receipt) error {
-	const op = "gormstore.SaveReceipt"
+// SaveReceipts writes the receipts of change IDs seen for the first time (syncpush.Ledger), in one
+// statement per hundred. A receipt that already exists is a conflict: WithinBatch serialises pushes
+// of one change, so it means a bug or a race the phone's retry settles, never a silent overwrite.
+func (s *Store) SaveReceipts(ctx context.Context, tx syncpush.Tx, rs []syncpush.Receipt) error {
+	const op = "gormstore.SaveReceipts"
 	db, err := pushDB(tx)
 	if err != nil {
 		return err
 	}
-	row := pushReceiptRow{OrgID: r.OrgID, ChangeID: r.ChangeID, DeviceID: r.DeviceID, EntityType: r.EntityType,
-		EntityID: r.EntityID, Hash: r.Hash, Result: string(r.Outcome), Code: string(r.Code), Reason: r.Reason,
-		Version: r.Version, ReceivedAt: s.clock.Now().UTC()}
-	return wrap(op, db.WithContext(ctx).Create(&row).Error, "")
+	if len(rs) == 0 {
+		return nil
+	}
+	now := s.clock.Now().UTC()
+	rows := make([]pushReceiptRow, len(rs))
+	for i, r := range rs {
+		rows[i] = pushReceiptRow{OrgID: r.OrgID, ChangeID: r.ChangeID, DeviceID: r.DeviceID, EntityType: r.EntityType,
+			EntityID: r.EntityID, Hash: r.Hash, Result: string(r.Outcome), Code: string(r.Code), Reason: r.Reason,
+			Version: r.Version, ReceivedAt: now}
+	}
+	return wrap(op, db.WithContext(ctx).CreateInBatches(rows, 100).Error, "")
 }
 
 // Quarantine keeps an item that can never be accepted (syncpush.Ledger); the same (organisation,

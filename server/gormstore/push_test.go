@@ -28,8 +28,9 @@ type fakeApplier struct {
 	fail  map[string]error
 }
 
-func (a *fakeApplier) Apply(ctx context.Context, tx syncpush.Tx, orgID string, it syncpush.Item) (int64, error) {
+func (a *fakeApplier) Apply(ctx context.Context, tx syncpush.Tx, by syncpush.Pusher, it syncpush.Item) (int64, error) {
 	a.calls.Add(1)
+	orgID := by.OrgID
 	db, err := pushDB(tx)
 	if err != nil {
 		return 0, err
@@ -75,6 +76,9 @@ func applied(t *testing.T, s *Store) map[string]int {
 	return out
 }
 
+// devOne is the pushing device of most tests.
+var devOne = syncpush.Pusher{OrgID: "org-a", DeviceID: "dev-1", PersonID: "person-1"}
+
 func pushItem(n int, entityID, payload string) syncpush.Item {
 	return syncpush.Item{ChangeID: fmt.Sprintf("00000000-0000-7000-8000-%012d", n), EntityType: "answer", EntityID: entityID,
 		BaseVersion: 0, CapturedAt: time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC), Payload: []byte(payload)}
@@ -93,7 +97,7 @@ func outcomes(rs []syncpush.Result) []string {
 
 func push(t *testing.T, s *Store, a syncpush.Applier, items ...syncpush.Item) []syncpush.Result {
 	t.Helper()
-	rs, err := syncpush.Apply(context.Background(), s, "org-a", "dev-1", items, syncpush.DefaultLimits, a)
+	rs, err := syncpush.Apply(context.Background(), s, devOne, items, syncpush.DefaultLimits, a)
 	if err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
@@ -130,6 +134,20 @@ func TestPushReplayIsDuplicate(t *testing.T) {
 	}
 	if got := applied(t, s); len(got) != 3 || got[batch[0].ChangeID] != 1 || got[batch[1].ChangeID] != 1 || got[batch[2].ChangeID] != 1 {
 		t.Errorf("applied = %v, want each change once", got)
+	}
+}
+
+// TestPushSameChangeTwiceInBatch: a change repeated inside one batch is applied once; the repeat is
+// a duplicate, or a conflict when its content differs.
+func TestPushSameChangeTwiceInBatch(t *testing.T) {
+	s := pushStore(t)
+	a := &fakeApplier{}
+	it := pushItem(1, "e1", `{"a":1}`)
+	other := pushItem(1, "e1", `{"a":2}`)
+	rs := push(t, s, a, it, it, other)
+	wantOutcomes(t, rs, "applied", "duplicate", "conflict/change_id_reused")
+	if got := applied(t, s); got[it.ChangeID] != 1 {
+		t.Errorf("applied = %v, want once", got)
 	}
 }
 
@@ -184,22 +202,26 @@ func TestPushRejectedIsQuarantined(t *testing.T) {
 	}
 }
 
-func TestPushInternalErrorStopsBatch(t *testing.T) {
+// TestPushInternalErrorRollsBackBatch: an error that does not blame the item acknowledges nothing:
+// the whole batch is rolled back, and the phone's resend applies it.
+func TestPushInternalErrorRollsBackBatch(t *testing.T) {
 	s := pushStore(t)
 	a := &fakeApplier{fail: map[string]error{"boom": errors.New("disk on fire")}}
 	batch := []syncpush.Item{pushItem(1, "e1", `{}`), pushItem(2, "boom", `{}`), pushItem(3, "e3", `{}`)}
-	rs, err := syncpush.Apply(context.Background(), s, "org-a", "dev-1", batch, syncpush.DefaultLimits, a)
+	rs, err := syncpush.Apply(context.Background(), s, devOne, batch, syncpush.DefaultLimits, a)
 	if errs.KindOf(err) != errs.Internal {
 		t.Fatalf("Apply error = %v, want internal", err)
 	}
-	wantOutcomes(t, rs, "applied")
-	if got := applied(t, s); len(got) != 1 || got[batch[0].ChangeID] != 1 {
-		t.Errorf("applied = %v, want only the first item", got)
+	if len(rs) != 0 {
+		t.Fatalf("results %v for a batch that was rolled back", outcomes(rs))
 	}
-	// Once the cause is gone, the phone resends everything: the first is a duplicate, the rest applies.
+	if got := applied(t, s); len(got) != 0 {
+		t.Errorf("applied = %v, want nothing", got)
+	}
+	// Once the cause is gone, the phone resends everything, and everything applies once.
 	delete(a.fail, "boom")
 	rs = push(t, s, a, batch...)
-	wantOutcomes(t, rs, "duplicate", "applied", "applied")
+	wantOutcomes(t, rs, "applied", "applied", "applied")
 	if _, n, _ := s.ListQuarantine(context.Background(), "org-a", false, paging.Page{}); n != 0 {
 		t.Errorf("%d items quarantined for a transient error", n)
 	}
@@ -221,7 +243,7 @@ func TestPushLimits(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			rs, err := syncpush.Apply(context.Background(), s, "org-a", "dev-1", c.items, lim, a)
+			rs, err := syncpush.Apply(context.Background(), s, devOne, c.items, lim, a)
 			if errs.KindOf(err) != c.kind || errs.CodeOf(err) != c.code || len(rs) != 0 {
 				t.Fatalf("Apply = %v, %v; want %s/%s and no results", rs, err, c.kind, c.code)
 			}
@@ -244,7 +266,7 @@ func TestPushConcurrentSameBatch(t *testing.T) {
 	var wg sync.WaitGroup
 	for p := range pushers {
 		wg.Go(func() {
-			rs, err := syncpush.Apply(context.Background(), s, "org-a", fmt.Sprintf("dev-%d", p), batch, syncpush.DefaultLimits, a)
+			rs, err := syncpush.Apply(context.Background(), s, syncpush.Pusher{OrgID: "org-a", DeviceID: fmt.Sprintf("dev-%d", p)}, batch, syncpush.DefaultLimits, a)
 			if err != nil {
 				t.Errorf("pusher %d: %v", p, err)
 			}

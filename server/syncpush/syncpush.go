@@ -4,26 +4,27 @@
 //
 // Guarantees (PRODUCT.md, "What must always hold", sync 1, 2 and 5; DECISIONS D4, D8):
 //
-//   - Exactly once. Each item is handled in ONE write transaction of its own: the receipt of its change
-//     ID is looked up, the applier runs, and the receipt is written, all committed together. An item
-//     is never half-applied, and a replay after a crash (before or after the commit) is either a fresh
-//     apply or a duplicate, never a second application. Pushes of the same change ID are serialised by
-//     the ledger, so two concurrent pushes of one batch apply each change once.
+//   - Exactly once. A batch is handled in ONE write transaction: the receipts of its change IDs are
+//     looked up, each new item's applier runs in a savepoint of its own, and the receipts are written,
+//     all committed together. An item is never half-applied, and a replay after a crash (before or
+//     after the commit) is either a fresh apply or a duplicate, never a second application. Pushes of
+//     the same change IDs are serialised by the ledger, so two concurrent pushes of one batch apply
+//     each change once.
 //   - Same ID, other content is a conflict. The receipt keeps the SHA-256 of the item's canonical form
 //     (Hash); the same change ID with another hash is answered OutcomeConflict with
 //     errs.CodeChangeIDReused, and the original is never overwritten. The conflicting item is kept in
 //     the quarantine (once per distinct content).
 //   - Results per item; nothing that can never be accepted blocks the queue. An applier error of a
 //     kind that blames the item (invalid, forbidden, conflict, not_found, too_large) makes the item
-//     OutcomeRejected: the applier's writes are undone, the original payload goes to the quarantine for
-//     the chief, the receipt records the rejection (a replay answers the same rejection), and the rest
-//     of the batch goes on.
-//   - Only what is durable is acknowledged. Any other error (internal, unavailable, …) stops the batch
-//     at that item: Apply returns the results of the items before it, all committed, and the error;
-//     the item and everything after it are unacknowledged and the phone keeps and resends them.
+//     OutcomeRejected: the applier's writes are undone (its savepoint), the original payload goes to
+//     the quarantine for the chief, the receipt records the rejection (a replay answers the same
+//     rejection), and the rest of the batch goes on.
+//   - Only what is durable is acknowledged. Any other error (internal, unavailable, …) rolls the whole
+//     batch back: Apply returns no results and the error, and the phone keeps and resends everything.
+//     One transaction per batch is also what makes a push cost about what a batched insert costs.
 //
 // The transaction boundary. The domain must not see gorm, yet the applier must write in the ledger's
-// transaction. The ledger therefore passes an opaque Tx through the domain: Ledger.WithinPush opens
+// transaction. The ledger therefore passes an opaque Tx through the domain: Ledger.WithinBatch opens
 // the transaction and hands fn a Tx; Apply gives that Tx back to the ledger's methods and to the
 // Applier. Appliers are storage code (they live in server/gormstore next to the tables they write),
 // and they recover the transaction by type-asserting the Tx to the storage's own type. The domain only
@@ -36,6 +37,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -109,41 +111,65 @@ type Quarantined struct {
 	ResolvedAt *time.Time // when the chief dealt with it; nil while open
 }
 
-// Tx is the ledger's write transaction, opaque to the domain: the ledger hands it out in WithinPush and
+// Tx is the ledger's write transaction, opaque to the domain: the ledger hands it out in WithinBatch and
 // only the ledger and the appliers (storage code) look inside it.
 type Tx any
 
 // Ledger is the storage of receipts and the quarantine. Only Apply should call it.
 type Ledger interface {
-	// WithinPush runs fn in one write transaction, serialised with every other WithinPush of the same
-	// organisation and change ID, and commits it durably when fn returns nil (rolls back otherwise).
-	// Errors: those of fn, and errs.Unavailable when the database cannot be reached.
-	WithinPush(ctx context.Context, orgID, changeID string, fn func(tx Tx) error) error
-	// Receipt returns the receipt of the change ID, or false when there is none.
-	Receipt(ctx context.Context, tx Tx, orgID, changeID string) (Receipt, bool, error)
+	// WithinBatch runs fn in one write transaction, serialised with every other WithinBatch of the
+	// same organisation that holds any of the change IDs, and commits it durably when fn returns nil
+	// (rolls back otherwise). Errors: those of fn, and errs.Unavailable when the database cannot be
+	// reached.
+	WithinBatch(ctx context.Context, orgID string, changeIDs []string, fn func(tx Tx) error) error
+	// Receipts returns the receipts of those change IDs that have one.
+	Receipts(ctx context.Context, tx Tx, orgID string, changeIDs []string) (map[string]Receipt, error)
 	// Attempt runs fn inside tx so that, when fn fails, everything it wrote is undone and tx can go on
 	// (a savepoint). It returns fn's error.
 	Attempt(ctx context.Context, tx Tx, fn func(tx Tx) error) error
-	// SaveReceipt writes the receipt of a change ID seen for the first time.
-	SaveReceipt(ctx context.Context, tx Tx, r Receipt) error
+	// SaveReceipts writes the receipts of change IDs seen for the first time.
+	SaveReceipts(ctx context.Context, tx Tx, rs []Receipt) error
 	// Quarantine keeps an item that can never be accepted. The same content (org, change ID, hash) is
 	// kept once: quarantining it again does nothing.
 	Quarantine(ctx context.Context, tx Tx, q Quarantined) error
 }
 
+// Pusher is who pushes: the device and its account's person, in an organisation. Appliers check scope
+// (the person's campaigns) and the device's number blocks with it.
+type Pusher struct {
+	OrgID     string
+	DeviceID  string
+	AccountID string
+	PersonID  string
+}
+
 // Applier applies one item to its entity, inside the push transaction tx. It returns the entity's
 // new server version. An error of kind invalid, forbidden, conflict, not_found or too_large rejects
-// the item for good; any other error is taken as transient and stops the batch.
+// the item for good; any other error is taken as transient and rolls the batch back.
 type Applier interface {
-	Apply(ctx context.Context, tx Tx, orgID string, it Item) (newVersion int64, err error)
+	Apply(ctx context.Context, tx Tx, by Pusher, it Item) (newVersion int64, err error)
 }
 
 // ApplierFunc adapts a function to Applier.
-type ApplierFunc func(ctx context.Context, tx Tx, orgID string, it Item) (int64, error)
+type ApplierFunc func(ctx context.Context, tx Tx, by Pusher, it Item) (int64, error)
 
 // Apply calls f.
-func (f ApplierFunc) Apply(ctx context.Context, tx Tx, orgID string, it Item) (int64, error) {
-	return f(ctx, tx, orgID, it)
+func (f ApplierFunc) Apply(ctx context.Context, tx Tx, by Pusher, it Item) (int64, error) {
+	return f(ctx, tx, by, it)
+}
+
+// Appliers routes items to the applier of their entity type. An unknown type is rejected with
+// errs.CodeUnknownEntityType (the rest of the batch goes on).
+type Appliers map[string]Applier
+
+// Apply calls the applier of the item's entity type.
+func (as Appliers) Apply(ctx context.Context, tx Tx, by Pusher, it Item) (int64, error) {
+	a, ok := as[it.EntityType]
+	if !ok {
+		return 0, errs.E(errs.Op("syncpush.Appliers.Apply"), errs.Invalid, errs.CodeUnknownEntityType,
+			errs.FieldError{Field: "entity_type", Code: errs.CodeUnknownEntityType}, "entity type "+strconv.Quote(it.EntityType))
+	}
+	return a.Apply(ctx, tx, by, it)
 }
 
 // rejects tells whether an applier error blames the item (it can never be accepted) rather than the
@@ -156,78 +182,96 @@ func rejects(err error) bool {
 	return false
 }
 
-// Apply handles a batch pushed by a device of an organisation, item by item in order, each in its own
-// transaction (see the package comment). It returns the result of every item handled; on an error it
-// returns the results before the failing item and the error, and nothing after it was acknowledged.
-// A batch that breaks the limits or holds an invalid item is refused whole before anything is done
-// (errs.TooLarge with CodePushBatchTooLarge or CodePushItemTooLarge; errs.Invalid with
-// CodeValidation).
-func Apply(ctx context.Context, l Ledger, orgID, deviceID string, items []Item, lim Limits, a Applier) ([]Result, error) {
+// Apply handles a batch pushed by a device, item by item in order, in one transaction (see the
+// package comment). It returns the result of every item, all durable; on an error it returns no
+// results: nothing was acknowledged. A batch that breaks the limits or holds an invalid item is
+// refused whole before anything is done (errs.TooLarge with CodePushBatchTooLarge or
+// CodePushItemTooLarge; errs.Invalid with CodeValidation).
+func Apply(ctx context.Context, l Ledger, by Pusher, items []Item, lim Limits, a Applier) ([]Result, error) {
 	const op = errs.Op("syncpush.Apply")
 	if err := lim.Check(items); err != nil {
 		return nil, errs.E(op, err)
 	}
-	if orgID == "" || deviceID == "" {
+	if by.OrgID == "" || by.DeviceID == "" {
 		return nil, errs.E(op, errs.Invalid, "no organisation or device")
 	}
-	results := make([]Result, 0, len(items))
-	for _, it := range items {
-		r, err := applyOne(ctx, l, orgID, deviceID, it, a)
+	if len(items) == 0 {
+		return []Result{}, nil
+	}
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = it.ChangeID
+	}
+	var results []Result
+	err := l.WithinBatch(ctx, by.OrgID, ids, func(tx Tx) error {
+		seen, err := l.Receipts(ctx, tx, by.OrgID, ids)
 		if err != nil {
-			return results, errs.E(op, fmt.Sprintf("change %s", it.ChangeID), err)
+			return err
 		}
-		results = append(results, r)
+		results = make([]Result, 0, len(items))
+		var fresh []Receipt
+		for _, it := range items {
+			r, rc, err := applyOne(ctx, l, tx, by, it, seen, a)
+			if err != nil {
+				return errs.E(fmt.Sprintf("change %s", it.ChangeID), err)
+			}
+			if rc != nil {
+				fresh = append(fresh, *rc)
+				seen[it.ChangeID] = *rc // the same change twice in one batch is a duplicate
+			}
+			results = append(results, r)
+		}
+		return l.SaveReceipts(ctx, tx, fresh)
+	})
+	if err != nil {
+		return nil, errs.E(op, err)
 	}
 	return results, nil
 }
 
-func applyOne(ctx context.Context, l Ledger, orgID, deviceID string, it Item, a Applier) (Result, error) {
+// applyOne handles one item against the receipts seen so far. It returns the item's result and, for
+// a change ID seen for the first time, the receipt to save.
+func applyOne(ctx context.Context, l Ledger, tx Tx, by Pusher, it Item, seen map[string]Receipt, a Applier) (Result, *Receipt, error) {
 	hash := Hash(it)
-	var res Result
-	err := l.WithinPush(ctx, orgID, it.ChangeID, func(tx Tx) error {
-		res = Result{ChangeID: it.ChangeID}
-		rc, found, err := l.Receipt(ctx, tx, orgID, it.ChangeID)
-		if err != nil {
-			return err
-		}
-		if found && rc.Hash != hash {
+	res := Result{ChangeID: it.ChangeID}
+	if rc, found := seen[it.ChangeID]; found {
+		if rc.Hash != hash {
 			res.Outcome, res.Code = OutcomeConflict, errs.CodeChangeIDReused
 			res.Reason = fmt.Sprintf("change ID already used for %s %s with other content", rc.EntityType, rc.EntityID)
-			return l.Quarantine(ctx, tx, quarantined(orgID, deviceID, it, hash, res))
+			return res, nil, l.Quarantine(ctx, tx, quarantined(by, it, hash, res))
 		}
-		if found {
-			res.Outcome, res.Version, res.Code, res.Reason, res.Replayed = rc.Outcome, rc.Version, rc.Code, rc.Reason, true
-			if rc.Outcome == OutcomeApplied {
-				res.Outcome = OutcomeDuplicate
-			}
-			return nil
+		res.Outcome, res.Version, res.Code, res.Reason, res.Replayed = rc.Outcome, rc.Version, rc.Code, rc.Reason, true
+		if rc.Outcome == OutcomeApplied {
+			res.Outcome = OutcomeDuplicate
 		}
-		var version int64
-		aerr := l.Attempt(ctx, tx, func(tx Tx) error {
-			var err error
-			version, err = a.Apply(ctx, tx, orgID, it)
-			return err
-		})
-		switch {
-		case aerr == nil:
-			res.Outcome, res.Version = OutcomeApplied, version
-		case rejects(aerr):
-			res.Outcome, res.Code, res.Reason = OutcomeRejected, errs.CodeOf(aerr), aerr.Error()
-			if err := l.Quarantine(ctx, tx, quarantined(orgID, deviceID, it, hash, res)); err != nil {
-				return err
-			}
-		default:
-			return aerr
-		}
-		return l.SaveReceipt(ctx, tx, Receipt{OrgID: orgID, ChangeID: it.ChangeID, DeviceID: deviceID,
-			EntityType: it.EntityType, EntityID: it.EntityID, Hash: hash, Outcome: res.Outcome,
-			Code: res.Code, Reason: res.Reason, Version: res.Version})
+		return res, nil, nil
+	}
+	var version int64
+	aerr := l.Attempt(ctx, tx, func(tx Tx) error {
+		var err error
+		version, err = a.Apply(ctx, tx, by, it)
+		return err
 	})
-	return res, err
+	switch {
+	case aerr == nil:
+		res.Outcome, res.Version = OutcomeApplied, version
+	case rejects(aerr):
+		res.Outcome, res.Code, res.Reason = OutcomeRejected, errs.CodeOf(aerr), aerr.Error()
+		if res.Code == "" {
+			res.Code = errs.CodeRejected
+		}
+		if err := l.Quarantine(ctx, tx, quarantined(by, it, hash, res)); err != nil {
+			return res, nil, err
+		}
+	default:
+		return res, nil, aerr
+	}
+	return res, &Receipt{OrgID: by.OrgID, ChangeID: it.ChangeID, DeviceID: by.DeviceID, EntityType: it.EntityType,
+		EntityID: it.EntityID, Hash: hash, Outcome: res.Outcome, Code: res.Code, Reason: res.Reason, Version: res.Version}, nil
 }
 
-func quarantined(orgID, deviceID string, it Item, hash string, r Result) Quarantined {
-	return Quarantined{OrgID: orgID, DeviceID: deviceID, ChangeID: it.ChangeID, EntityType: it.EntityType,
+func quarantined(by Pusher, it Item, hash string, r Result) Quarantined {
+	return Quarantined{OrgID: by.OrgID, DeviceID: by.DeviceID, ChangeID: it.ChangeID, EntityType: it.EntityType,
 		EntityID: it.EntityID, Hash: hash, Payload: it.Payload, Code: r.Code, Reason: r.Reason}
 }
 
