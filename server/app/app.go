@@ -45,7 +45,10 @@ import (
 	"github.com/skhcn-caobang/thanhtra/server/jobs"
 	"github.com/skhcn-caobang/thanhtra/server/legal"
 	"github.com/skhcn-caobang/thanhtra/server/mobilehttp"
+	"github.com/skhcn-caobang/thanhtra/server/numbering"
 	"github.com/skhcn-caobang/thanhtra/server/registry"
+	"github.com/skhcn-caobang/thanhtra/server/syncpush"
+	"github.com/skhcn-caobang/thanhtra/server/syncsvc"
 )
 
 // Options are what tests may replace; the zero value is production.
@@ -70,6 +73,9 @@ type App struct {
 	Legal      *legal.Service
 	Checklists *checklist.Service
 	Campaigns  *campaign.Service
+	// The phone's sync (pull and push) and the chief's quarantine of pushed changes.
+	Sync       *syncsvc.Service
+	Quarantine *syncsvc.Quarantine
 
 	Echo    *echo.Echo
 	Console *consolehttp.API
@@ -133,6 +139,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	a.Legal = &legal.Service{Store: a.Store, Clock: o.Clock, IDs: o.IDs}
 	a.Checklists = &checklist.Service{Store: a.Store, Lister: a.Store, Clock: o.Clock}
 	a.Campaigns = &campaign.Service{Store: a.Store, Registry: a.Store, Checklists: a.Store, Reader: a.Store, Clock: o.Clock, IDs: o.IDs}
+	a.Sync = &syncsvc.Service{Log: a.Store, Scopes: a.Store, Ledger: a.Store, Appliers: a.Store.Appliers(),
+		Limits: syncpush.DefaultLimits, Numbers: &numbering.Service{Store: a.Store, Clock: o.Clock, IDs: o.IDs},
+		Units: a.Store, Clock: o.Clock}
+	a.Quarantine = &syncsvc.Quarantine{Store: a.Store, Clock: o.Clock}
 	if err := a.seedReferenceData(ctx); err != nil {
 		a.Store.Close()
 		return nil, err
@@ -292,8 +302,9 @@ func (a *App) buildHTTP() {
 		PerAddress: httpcore.NewLimiter(a.clock, cfg.LoginLimitAddress, time.Minute),
 	}
 	a.Console = &consolehttp.API{Auth: a.Auth, Identity: a.Identity, Guard: guard, Audit: a.Store, Units: a.Units,
-		Registry: a.Registry, Legal: a.Legal, Checklists: a.Checklists, Campaigns: a.Campaigns, Titles: a.Store}
-	a.Mobile = &mobilehttp.API{Auth: a.Auth, Identity: a.Identity, Guard: guard}
+		Registry: a.Registry, Legal: a.Legal, Checklists: a.Checklists, Campaigns: a.Campaigns, Titles: a.Store,
+		Quarantine: a.Quarantine}
+	a.Mobile = &mobilehttp.API{Auth: a.Auth, Identity: a.Identity, Guard: guard, Sync: a.Sync, Messages: msgs}
 	a.Console.Mount(e, a.Auth, cfg.MaxBodyBytes)
 	a.Mobile.Mount(e, a.Auth, cfg.MaxBodyBytes)
 	a.Ops = a.opsRoutes(reg)

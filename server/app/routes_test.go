@@ -36,6 +36,9 @@ var (
 var (
 	routeBodies = map[string]any{}
 	routePaths  = map[string]string{}
+	// phoneRoutes are called with a token from the phone's login (one bound to a device) instead of
+	// the console's: the sync routes serve phones only, whatever the roles.
+	phoneRoutes = map[string]bool{}
 )
 
 // expectedRoutes lists every route the server has. A new route must be added here or
@@ -106,10 +109,12 @@ func TestEveryRouteWithEveryRole(t *testing.T) {
 	}
 
 	// A token for each role, an account to act on and a device to revoke.
-	tokens := map[identity.Role]string{}
+	tokens, phoneTokens := map[identity.Role]string{}, map[identity.Role]string{}
 	for _, role := range identity.AllRoles {
-		srv.CreateAccount(t, "r-"+strings.ReplaceAll(string(role), "_", "-"), role)
-		tokens[role] = srv.Login(t, "r-"+strings.ReplaceAll(string(role), "_", "-"))
+		login := "r-" + strings.ReplaceAll(string(role), "_", "-")
+		srv.CreateAccount(t, login, role)
+		tokens[role] = srv.Login(t, login)
+		phoneTokens[role] = phoneToken(t, srv, login, "phone-"+login)
 	}
 	victim := srv.CreateAccount(t, "victim", identity.RoleInspector)
 	lr := srv.Do(t, http.MethodPost, "/mobile/v1/auth/login", "", map[string]any{"login": "victim", "password": apptest.Password, "device": map[string]string{"id": "victim-phone"}})
@@ -166,7 +171,11 @@ func TestEveryRouteWithEveryRole(t *testing.T) {
 				name = "no token"
 			}
 			t.Run(route+" as "+name, func(t *testing.T) {
-				res := srv.Do(t, method, path, tokens[role], routeBodies[route])
+				token := tokens[role]
+				if phoneRoutes[route] {
+					token = phoneTokens[role]
+				}
+				res := srv.Do(t, method, path, token, routeBodies[route])
 				switch allowed := want.allows(role, role != ""); {
 				case allowed && (res.Status == http.StatusUnauthorized || res.Status == http.StatusForbidden):
 					if !(want.public && strings.Contains(route, "auth/")) { // a public login with bad credentials is a 401 by design

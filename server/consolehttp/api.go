@@ -19,6 +19,7 @@ import (
 	"github.com/skhcn-caobang/thanhtra/server/identity"
 	"github.com/skhcn-caobang/thanhtra/server/legal"
 	"github.com/skhcn-caobang/thanhtra/server/registry"
+	"github.com/skhcn-caobang/thanhtra/server/syncsvc"
 )
 
 // OpenAPI is the contract of this API, served at /api/v1/openapi.yaml.
@@ -42,13 +43,15 @@ type API struct {
 	Campaigns  *campaign.Service
 	// Titles stores people's legal titles.
 	Titles identity.TitleStore
+	// Quarantine is the push quarantine the chief works through.
+	Quarantine *syncsvc.Quarantine
 }
 
 // Routes is the whole back-office API: method, path, who may call it, handler. Each area keeps its
 // table in its own file.
 func (a *API) Routes() []httpcore.Route {
 	var all []httpcore.Route
-	for _, area := range [][]httpcore.Route{a.identityRoutes(), a.registryRoutes(), a.referenceRoutes(), a.campaignRoutes()} {
+	for _, area := range [][]httpcore.Route{a.identityRoutes(), a.registryRoutes(), a.referenceRoutes(), a.campaignRoutes(), a.syncRoutes()} {
 		all = append(all, area...)
 	}
 	return all

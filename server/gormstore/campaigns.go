@@ -17,6 +17,7 @@ import (
 	"github.com/skhcn-caobang/thanhtra/server/identity"
 	"github.com/skhcn-caobang/thanhtra/server/paging"
 	"github.com/skhcn-caobang/thanhtra/server/registry"
+	"github.com/skhcn-caobang/thanhtra/server/syncdata"
 )
 
 type campaignRow struct {
@@ -145,8 +146,9 @@ func (r campaignRow) domain() campaign.Campaign {
 	return c
 }
 
-// SaveCampaign stores a new campaign, or replaces one with its team, subjects, sites and assignments,
-// in one transaction with its audit event.
+// SaveCampaign stores a new campaign, or replaces one with its team, subjects, sites and assignments
+// (its conclusion too), in one transaction with its audit event and its change for the phones of its
+// team (dataset assignments).
 func (s *Store) SaveCampaign(ctx context.Context, c campaign.Campaign, e audit.Entry) error {
 	r, members, subjects, sites := campaignToRows(c)
 	err := s.write(ctx, func(tx *gorm.DB) error {
@@ -172,6 +174,13 @@ func (s *Store) SaveCampaign(ctx context.Context, c campaign.Campaign, e audit.E
 			if err := tx.CreateInBatches(rows, 200).Error; err != nil {
 				return err
 			}
+		}
+		change, err := syncdata.CampaignChange(c)
+		if err != nil {
+			return err
+		}
+		if err := s.recordChange(tx, change); err != nil {
+			return err
 		}
 		return s.appendAudit(tx, e)
 	})
@@ -319,11 +328,16 @@ func (r visitRow) domain() campaign.Visit {
 	return v
 }
 
-// CreateVisit stores a new visit with its audit event. The same ID twice is errs.Conflict.
+// CreateVisit stores a new visit (version 1) with its audit event, and records it for the phones of
+// its campaign's team (and its site's history when it took place already). The same ID twice is
+// errs.Conflict.
 func (s *Store) CreateVisit(ctx context.Context, v campaign.Visit, e audit.Entry) error {
 	r := visitToRow(v)
 	err := s.write(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&r).Error; err != nil {
+			return err
+		}
+		if _, err := s.recordVisit(tx, v.OrgID, v.ID, inHistory(string(v.Status))); err != nil {
 			return err
 		}
 		return s.appendAudit(tx, e)
@@ -334,7 +348,8 @@ func (s *Store) CreateVisit(ctx context.Context, v campaign.Visit, e audit.Entry
 // Visit returns one visit of the organisation.
 func (s *Store) Visit(ctx context.Context, orgID, id string) (campaign.Visit, error) {
 	var r visitRow
-	if err := s.read(ctx).Where("org_id = ? AND id = ?", orgID, id).Take(&r).Error; err != nil {
+	// A visit deleted from a phone (a draft made by mistake) is no visit any more.
+	if err := s.read(ctx).Where("org_id = ? AND id = ? AND deleted_at IS NULL", orgID, id).Take(&r).Error; err != nil {
 		return campaign.Visit{}, wrap("gormstore.Visit", err, errs.CodeVisitNotFound)
 	}
 	return r.domain(), nil
@@ -345,7 +360,7 @@ func (s *Store) Visit(ctx context.Context, orgID, id string) (campaign.Visit, er
 func (s *Store) ListVisits(ctx context.Context, orgID string, f campaign.VisitFilter, p paging.Page) ([]campaign.Visit, int, error) {
 	const op = "gormstore.ListVisits"
 	p = p.Normal()
-	q := s.read(ctx).Model(&visitRow{}).Where("org_id = ?", orgID)
+	q := s.read(ctx).Model(&visitRow{}).Where("org_id = ? AND deleted_at IS NULL", orgID)
 	if f.CampaignID != "" {
 		q = q.Where("campaign_id = ?", f.CampaignID)
 	}
@@ -382,11 +397,12 @@ func (s *Store) ListVisits(ctx context.Context, orgID string, f campaign.VisitFi
 }
 
 // MoveVisit changes a visit's status from one to another (compare and set): a visit no longer in
-// status from is errs.Conflict with code visit_status_invalid.
+// status from is errs.Conflict with code visit_status_invalid. The visit's version goes up, and it is
+// recorded for the phones of its campaign's team (with its site's history when it enters or leaves it).
 func (s *Store) MoveVisit(ctx context.Context, orgID, id string, from, to campaign.VisitStatus, at time.Time, e audit.Entry) error {
 	err := s.write(ctx, func(tx *gorm.DB) error {
-		res := tx.Model(&visitRow{}).Where("org_id = ? AND id = ? AND status = ?", orgID, id, string(from)).
-			Updates(map[string]any{"status": string(to), "updated_at": at})
+		res := tx.Model(&visitSyncRow{}).Where("org_id = ? AND id = ? AND status = ?", orgID, id, string(from)).
+			Updates(map[string]any{"status": string(to), "updated_at": at, "version": gorm.Expr("version + 1")})
 		if res.Error != nil {
 			return res.Error
 		}
@@ -399,6 +415,9 @@ func (s *Store) MoveVisit(ctx context.Context, orgID, id string, from, to campai
 				return errs.E(errs.NotFound, errs.CodeVisitNotFound)
 			}
 			return errs.E(errs.Conflict, errs.CodeVisitStatus)
+		}
+		if _, err := s.recordVisit(tx, orgID, id, inHistory(string(from)) || inHistory(string(to))); err != nil {
+			return err
 		}
 		return s.appendAudit(tx, e)
 	})
@@ -628,39 +647,43 @@ func (s *Store) VisitAnswers(ctx context.Context, orgID, visitID string) (map[st
 }
 
 // RecordAnswers upserts answers of a visit and replaces its findings, in one transaction with the
-// audit event; the visit must still have the status it had when the answers were checked.
+// audit event; the visit must still have the status it had when the answers were checked. The
+// console's answers win over the phones' for the same key (it saw the current ones); a value they
+// replace goes to the answers' history. The visit's version goes up, and it is recorded for the
+// phones of its campaign's team (with its site's history when it is part of it).
 func (s *Store) RecordAnswers(ctx context.Context, v campaign.Visit, answers map[string]checklist.Answer, findings []checklist.Finding, by string, e audit.Entry) error {
-	now := s.clock.Now().UTC()
+	now := stamp(s.clock.Now())
 	err := s.write(ctx, func(tx *gorm.DB) error {
-		var n int64
-		if err := tx.Model(&visitRow{}).Where("org_id = ? AND id = ? AND status = ?", v.OrgID, v.ID, string(v.Status)).Count(&n).Error; err != nil {
+		var cur []visitSyncRow
+		if err := s.lockForUpdate(tx.Where("org_id = ? AND id = ? AND status = ?", v.OrgID, v.ID, string(v.Status))).Limit(1).Find(&cur).Error; err != nil {
 			return err
 		}
-		if n == 0 {
+		if len(cur) == 0 {
 			return errs.E(errs.Conflict, errs.CodeVisitStatus, "the visit changed while the answers were checked")
 		}
-		for key, a := range answers {
-			ev, _ := json.Marshal(emptyStrings(a.Evidence))
-			r := visitAnswerRow{OrgID: v.OrgID, VisitID: v.ID, AnswerKey: key, Value: jsonText(a.Value), None: a.None, Evidence: string(ev), RecordedAt: now, RecordedBy: by}
-			if err := tx.Where("visit_id = ? AND answer_key = ?", v.ID, key).Delete(&visitAnswerRow{}).Error; err != nil {
-				return err
-			}
-			if err := tx.Create(&r).Error; err != nil {
-				return err
-			}
-		}
-		if err := tx.Where("org_id = ? AND visit_id = ?", v.OrgID, v.ID).Delete(&visitFindingRow{}).Error; err != nil {
+		version := cur[0].Version + 1
+		stored, err := s.answerRows(tx, v.OrgID, v.ID)
+		if err != nil {
 			return err
 		}
-		rows := make([]visitFindingRow, len(findings))
-		for i, f := range findings {
-			rows[i] = visitFindingRow{OrgID: v.OrgID, VisitID: v.ID, AnswerKey: f.Key(), Item: f.Item, Instance: f.Instance, Value: jsonText(f.Value),
-				Reason: string(f.Reason), ViolationCodes: strings.Join(f.ViolationCodes, ","), Confirmed: f.Confirmed, BoundsUnconfirmed: f.BoundsUnconfirmed}
+		in := make(map[string]*checklist.Answer, len(answers))
+		for k, a := range answers {
+			in[k] = &a
 		}
-		if len(rows) > 0 {
-			if err := tx.CreateInBatches(rows, 200).Error; err != nil {
-				return err
-			}
+		winners, history, _ := mergeAnswers(v.OrgID, v.ID, stored, in, answerEdit{at: now, by: by, base: cur[0].Version,
+			version: version, now: now, force: true})
+		if err := tx.Model(&visitSyncRow{}).Where("org_id = ? AND id = ?", v.OrgID, v.ID).
+			Updates(map[string]any{"version": version, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		if err := s.writeAnswers(tx, winners, history); err != nil {
+			return err
+		}
+		if err := s.replaceFindings(tx, v.OrgID, v.ID, findingRows(v.OrgID, v.ID, findings)); err != nil {
+			return err
+		}
+		if _, err := s.recordVisit(tx, v.OrgID, v.ID, inHistory(cur[0].Visit.Status)); err != nil {
+			return err
 		}
 		return s.appendAudit(tx, e)
 	})

@@ -3,6 +3,7 @@ package gormstore
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -53,35 +54,80 @@ func (r changeRow) entry() syncfeed.Entry {
 // takes a new position. A change identical to the entity's current row (same op, version and data) is
 // not recorded again: reloading reference data at every start costs phones nothing.
 func (s *Store) recordChange(tx *gorm.DB, c syncfeed.Change) error {
-	const op = errs.Op("gormstore.recordChange")
-	if err := c.Validate(); err != nil {
-		return errs.E(op, err)
-	}
-	row := changeRow{OrgID: c.OrgID, Dataset: c.Dataset, Scope: c.Scope, EntityType: c.EntityType,
-		EntityID: c.EntityID, Op: string(c.Op), Version: c.Version, RecordedAt: s.clock.Now().UTC()}
-	if c.Op == syncfeed.OpUpsert {
-		d := string(c.Data)
-		row.Data = &d
-		row.Checksum = int64(syncfeed.EntryChecksum(c.EntityType, c.EntityID, c.Version, c.Data))
-	}
-	key := tx.Where("org_id = ? AND dataset = ? AND scope = ? AND entity_type = ? AND entity_id = ?",
-		c.OrgID, c.Dataset, c.Scope, c.EntityType, c.EntityID)
-	var old []changeRow
-	if err := key.Session(&gorm.Session{}).Select("id", "op", "version", "checksum").Limit(1).Find(&old).Error; err != nil {
-		return errs.E(op, translate(err, ""))
-	}
-	if len(old) == 1 {
-		if old[0].Op == row.Op && old[0].Version == row.Version && old[0].Checksum == row.Checksum {
-			return nil
+	return s.recordChanges(tx, []syncfeed.Change{c})
+}
+
+// recordChanges is recordChange for many changes at once, in a few statements per hundred changes
+// (imports and reloads record thousands). Changes later in cs win over earlier ones of the same entity.
+func (s *Store) recordChanges(tx *gorm.DB, cs []syncfeed.Change) error {
+	const op = errs.Op("gormstore.recordChanges")
+	type key struct{ org, dataset, scope, typ, id string }
+	keyOf := func(c syncfeed.Change) key { return key{c.OrgID, c.Dataset, c.Scope, c.EntityType, c.EntityID} }
+	now := s.clock.Now().UTC()
+	latest := make(map[key]int, len(cs)) // the last change of each entity in cs
+	for i, c := range cs {
+		if err := c.Validate(); err != nil {
+			return errs.E(op, err)
 		}
-		if err := tx.Delete(&changeRow{}, old[0].ID).Error; err != nil {
-			return errs.E(op, translate(err, ""))
-		}
-	} else if c.Op == syncfeed.OpDelete {
-		return nil // a phone never had it
+		latest[keyOf(c)] = i
 	}
-	if err := tx.Create(&row).Error; err != nil {
-		return errs.E(op, translate(err, ""))
+	keep := make([]syncfeed.Change, 0, len(latest))
+	for i, c := range cs {
+		if latest[keyOf(c)] == i { // a later change of the same entity in cs replaces this one
+			keep = append(keep, c)
+		}
+	}
+	for chunk := range slices.Chunk(keep, 200) {
+		rows := make([]changeRow, 0, len(chunk))
+		byGroup := map[[3]string][]string{} // (org, dataset, entity type) → entity IDs
+		for _, c := range chunk {
+			row := changeRow{OrgID: c.OrgID, Dataset: c.Dataset, Scope: c.Scope, EntityType: c.EntityType,
+				EntityID: c.EntityID, Op: string(c.Op), Version: c.Version, RecordedAt: now}
+			if c.Op == syncfeed.OpUpsert {
+				d := string(c.Data)
+				row.Data = &d
+				row.Checksum = int64(syncfeed.EntryChecksum(c.EntityType, c.EntityID, c.Version, c.Data))
+			}
+			rows = append(rows, row)
+			g := [3]string{c.OrgID, c.Dataset, c.EntityType}
+			byGroup[g] = append(byGroup[g], c.EntityID)
+		}
+		old := map[key]changeRow{}
+		for g, ids := range byGroup {
+			var found []changeRow
+			err := tx.Select("id", "org_id", "dataset", "scope", "entity_type", "entity_id", "op", "version", "checksum").
+				Where("org_id = ? AND dataset = ? AND entity_type = ? AND entity_id IN ?", g[0], g[1], g[2], ids).Find(&found).Error
+			if err != nil {
+				return errs.E(op, translate(err, ""))
+			}
+			for _, r := range found {
+				old[key{r.OrgID, r.Dataset, r.Scope, r.EntityType, r.EntityID}] = r
+			}
+		}
+		var stale []int64
+		fresh := rows[:0]
+		for _, r := range rows {
+			o, had := old[key{r.OrgID, r.Dataset, r.Scope, r.EntityType, r.EntityID}]
+			switch {
+			case had && o.Op == r.Op && o.Version == r.Version && o.Checksum == r.Checksum:
+				continue // identical: nothing new for phones
+			case !had && r.Op == string(syncfeed.OpDelete):
+				continue // a phone never had it
+			case had:
+				stale = append(stale, o.ID)
+			}
+			fresh = append(fresh, r)
+		}
+		if len(stale) > 0 {
+			if err := tx.Where("id IN ?", stale).Delete(&changeRow{}).Error; err != nil {
+				return errs.E(op, translate(err, ""))
+			}
+		}
+		if len(fresh) > 0 {
+			if err := tx.CreateInBatches(fresh, 100).Error; err != nil {
+				return errs.E(op, translate(err, ""))
+			}
+		}
 	}
 	return nil
 }
@@ -130,9 +176,6 @@ func (s *Store) Since(ctx context.Context, orgID, dataset string, scopes []strin
 			// over xid alone with the row-value comparison).
 			q = q.Where("xid = 0 AND id > ?", pos.ID)
 		}
-		if pos.IsStart() {
-			q = q.Where("op = ?", string(syncfeed.OpUpsert)) // from the start: the state, no tombstones
-		}
 		var rows []changeRow
 		// One row more than the page tells whether the page is the last one for now.
 		if err := q.Order("xid, id").Limit(limit + 1).Find(&rows).Error; err != nil {
@@ -140,28 +183,39 @@ func (s *Store) Since(ctx context.Context, orgID, dataset string, scopes []strin
 		}
 		page.Complete = len(rows) <= limit
 		rows = rows[:min(len(rows), limit)]
-		page.Changes = make([]syncfeed.Entry, len(rows))
-		for i, r := range rows {
-			page.Changes[i] = r.entry()
+		page.Changes = make([]syncfeed.Entry, 0, len(rows))
+		for _, r := range rows {
+			// From the start the phone holds nothing: it gets the state, and the cursor passes the
+			// tombstones without sending them.
+			if pos.IsStart() && r.Op == string(syncfeed.OpDelete) {
+				continue
+			}
+			page.Changes = append(page.Changes, r.entry())
 		}
-		if len(rows) == 0 {
-			return nil
+		last := pos
+		if len(rows) > 0 {
+			l := rows[len(rows)-1]
+			last = syncfeed.Position{Xid: l.Xid, ID: l.ID}
+			page.Next = syncfeed.EncodeCursor(dataset, fp, last)
 		}
-		last := rows[len(rows)-1]
-		page.Next = syncfeed.EncodeCursor(dataset, fp, syncfeed.Position{Xid: last.Xid, ID: last.ID})
 		if !page.Complete {
 			return nil
 		}
 		if s.dialect == Postgres {
-			// A visible row past the page is one held back by an older transaction still running:
-			// the phone's copy cannot match a sum over everything yet.
+			// A committed row past the page that xmin holds back (an older transaction, of any
+			// database of the cluster, is still running) is more to pull: the page is not complete,
+			// and the phone's copy could not match a checksum yet. The phone pulls again shortly.
 			var held int64
 			if err := inScope().Where("(xid, id) > (?, ?)", last.Xid, last.ID).Limit(1).Count(&held).Error; err != nil {
 				return err
 			}
 			if held > 0 {
+				page.Complete = false
 				return nil
 			}
+		}
+		if len(rows) == 0 && !pos.IsStart() {
+			return nil // nothing new: the phone already verified this state
 		}
 		var sum int64
 		total := "COALESCE(SUM(checksum), 0)"

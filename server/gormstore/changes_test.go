@@ -416,3 +416,41 @@ func TestChangesRecordRefusesAndRollsBack(t *testing.T) {
 }
 
 func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+// TestChangesRecordedInBatch: recordChanges logs many changes at once like one recordChange each: the
+// last change of an entity wins, identical ones are skipped, tombstones of unknown entities dropped.
+func TestChangesRecordedInBatch(t *testing.T) {
+	s, _ := migratedStore(t)
+	scopes := []string{"org"}
+	var cs []syncfeed.Change
+	for i := range 450 { // more than one chunk
+		cs = append(cs, change(fmt.Sprint("b", i)))
+	}
+	edited := change("b7")
+	edited.Version, edited.Data = 2, []byte(`{"id":"b7","v":2}`)
+	never := change("never")
+	never.Op, never.Data = syncfeed.OpDelete, nil
+	cs = append(cs, edited, never)
+	if err := s.write(context.Background(), func(tx *gorm.DB) error { return s.recordChanges(tx, cs) }); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, s)
+	p := since(t, s, "org-a", "sites", scopes, "", 1000)
+	if len(p.Changes) != 450 {
+		t.Fatalf("%d changes, want 450", len(p.Changes))
+	}
+	for _, e := range p.Changes {
+		if e.EntityID == "b7" && e.Version != 2 {
+			t.Errorf("b7 at version %d: the later change in the batch must win", e.Version)
+		}
+	}
+	// The same batch again records nothing; one edit records one change.
+	cs[3].Version, cs[3].Data = 5, []byte(`{"id":"b3","v":5}`)
+	if err := s.write(context.Background(), func(tx *gorm.DB) error { return s.recordChanges(tx, cs) }); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, s)
+	if got := ids(since(t, s, "org-a", "sites", scopes, p.Next, 0).Changes); !slices.Equal(got, []string{"b3"}) {
+		t.Errorf("after re-recording with one edit: %v, want [b3]", got)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/skhcn-caobang/thanhtra/server/audit"
 	"github.com/skhcn-caobang/thanhtra/server/checklist"
 	"github.com/skhcn-caobang/thanhtra/server/errs"
+	"github.com/skhcn-caobang/thanhtra/server/syncdata"
 )
 
 var _ checklist.Store = (*Store)(nil)
@@ -58,7 +59,8 @@ func (r checklistVersionRow) published(types []checklist.FacilityType) (checklis
 	return checklist.Published{Version: r.version(types), Template: tpl}, nil
 }
 
-// PublishChecklist stores a checklist version with its audit event (checklist.Store). The insert
+// PublishChecklist stores a checklist version with its audit event and its change for phones
+// (checklist.Store). The insert
 // does nothing when the code and version exist, which is then compared by hash: on PostgreSQL a
 // concurrent publisher of the same version waits for the first to commit and then sees its row, so
 // the same content published twice at once is still a no-op.
@@ -88,13 +90,18 @@ func (s *Store) PublishChecklist(ctx context.Context, p checklist.Published, e a
 				return errs.E(errs.Conflict, errs.CodeChecklistVersionPublished,
 					fmt.Sprintf("%s version %d is published with hash %s; this content has %s", row.Code, row.Version, stored.Hash, row.Hash))
 			}
-			return nil
+			// Recorded again (a no-op when the log has it): a version published before phones
+			// pulled checklists reaches them at the next start, when the server publishes its own.
+			return s.recordChecklist(tx, stored, tpl, types)
 		}
 		created = true
 		for _, f := range types {
 			if err := tx.Create(&checklistFacilityTypeRow{Code: row.Code, Version: row.Version, FacilityType: string(f)}).Error; err != nil {
 				return err
 			}
+		}
+		if err := s.recordChecklist(tx, row, tpl, types); err != nil {
+			return err
 		}
 		return s.appendAudit(tx, e)
 	})
@@ -107,6 +114,16 @@ func (s *Store) PublishChecklist(ctx context.Context, p checklist.Published, e a
 		}
 	}
 	return stored.version(types), created, nil
+}
+
+// recordChecklist records the published version r, whose template is tpl, for the phones (dataset
+// checklists, national).
+func (s *Store) recordChecklist(tx *gorm.DB, r checklistVersionRow, tpl *checklist.Template, types []checklist.FacilityType) error {
+	change, err := syncdata.ChecklistChange(checklist.Published{Version: r.version(types), Template: tpl})
+	if err != nil {
+		return err
+	}
+	return s.recordChange(tx, change)
 }
 
 // checklistFacilityTypes returns the facility types of one version, sorted.

@@ -14,6 +14,8 @@ import (
 	"github.com/skhcn-caobang/thanhtra/server/audit"
 	"github.com/skhcn-caobang/thanhtra/server/errs"
 	"github.com/skhcn-caobang/thanhtra/server/legal"
+	"github.com/skhcn-caobang/thanhtra/server/syncdata"
+	"github.com/skhcn-caobang/thanhtra/server/syncfeed"
 )
 
 var _ legal.Store = (*Store)(nil)
@@ -431,7 +433,9 @@ func legalGroup[T any](items []T, key func(T) string, from func(T) legal.Date) [
 // event, a limitation by its field, a holiday by its day — and an entry whose key is already in the
 // database is left entirely alone, whatever its versions there: an administrator's edits are never
 // overwritten, and a seed that later brings a new version of an existing entry does not apply it (an
-// administrator adds it, audited). Versions of a new entry are linked (replaced_by) in order.
+// administrator adds it, audited). Versions of a new entry are linked (replaced_by) in order. Every
+// entry of the catalogue is recorded in the change log for phones; one already there unchanged is not
+// recorded again.
 func (s *Store) LoadLegalSeed(ctx context.Context, c legal.Catalogue) (int, error) {
 	inserted := 0
 	err := s.write(ctx, func(tx *gorm.DB) error {
@@ -555,12 +559,45 @@ func (s *Store) LoadLegalSeed(ctx context.Context, c legal.Catalogue) (int, erro
 				return err
 			}
 		}
-		return nil
+		// Every entry, not only those inserted: identical changes are not recorded again, and an
+		// entry loaded before phones pulled the catalogue reaches them.
+		return s.recordViolations(tx, "")
 	})
 	if err != nil {
 		return 0, wrap("gormstore.LoadLegalSeed", err, "")
 	}
 	return inserted, nil
+}
+
+// recordViolations records the catalogue entry code with all its versions, as tx now holds them, for
+// the phones (dataset catalogue, national); with code "", every entry.
+func (s *Store) recordViolations(tx *gorm.DB, code string) error {
+	q := tx.Order("code, valid_from, id")
+	if code != "" {
+		q = q.Where("code = ?", code)
+	}
+	var rows []legalViolationRow
+	if err := q.Find(&rows).Error; err != nil {
+		return err
+	}
+	versions, err := legalMapRows(rows, legalViolationRow.domain, nil)
+	if err != nil {
+		return err
+	}
+	var changes []syncfeed.Change
+	for i := 0; i < len(versions); {
+		j := i + 1
+		for j < len(versions) && versions[j].Code == versions[i].Code {
+			j++
+		}
+		change, err := syncdata.ViolationChange(versions[i].Code, versions[i:j])
+		if err != nil {
+			return err
+		}
+		changes = append(changes, change)
+		i = j
+	}
+	return s.recordChanges(tx, changes)
 }
 
 // legalKeys returns the distinct values of a column of a table.
@@ -725,6 +762,9 @@ func (s *Store) UpsertViolation(ctx context.Context, v legal.Violation, e audit.
 			data["closed_valid_to"] = p.ValidTo.String()
 		}
 		e.Data = data
+		if err := s.recordViolations(tx, v.Code); err != nil {
+			return err
+		}
 		return s.appendAudit(tx, e)
 	})
 	if err != nil {
@@ -767,6 +807,9 @@ func (s *Store) SetFineRange(ctx context.Context, id string, tier *int, r legal.
 			e.Data = map[string]any{}
 		}
 		e.Data["code"] = out.Code
+		if err := s.recordViolations(tx, out.Code); err != nil {
+			return err
+		}
 		return s.appendAudit(tx, e)
 	})
 	if err != nil {

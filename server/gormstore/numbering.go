@@ -10,6 +10,7 @@ import (
 	"github.com/skhcn-caobang/thanhtra/server/audit"
 	"github.com/skhcn-caobang/thanhtra/server/errs"
 	"github.com/skhcn-caobang/thanhtra/server/numbering"
+	"github.com/skhcn-caobang/thanhtra/server/syncdata"
 )
 
 var _ numbering.Store = (*Store)(nil)
@@ -64,8 +65,9 @@ func seriesWhere(db *gorm.DB, s numbering.Series) *gorm.DB {
 	return db.Where("org_id = ? AND issuing_unit_id = ? AND year = ?", s.OrgID, s.IssuingUnitID, s.Year)
 }
 
-// ReserveBlock reserves the next size numbers of a series to a device (numbering.Store). Concurrent
-// reservations serialise on the series' counter, so blocks never overlap.
+// ReserveBlock reserves the next size numbers of a series to a device (numbering.Store), and records
+// the block for the device to pull. Concurrent reservations serialise on the series' counter, so
+// blocks never overlap.
 func (s *Store) ReserveBlock(ctx context.Context, b numbering.Block, size int, need func([]numbering.Block, []numbering.Mark) bool, e audit.Entry) (numbering.Block, bool, error) {
 	reserved := false
 	err := s.write(ctx, func(tx *gorm.DB) error {
@@ -91,6 +93,13 @@ func (s *Store) ReserveBlock(ctx context.Context, b numbering.Block, size int, n
 		row := numberBlockRow{ID: b.ID, OrgID: b.Series.OrgID, IssuingUnitID: b.Series.IssuingUnitID, Year: b.Series.Year,
 			DeviceID: b.DeviceID, FirstNumber: b.First, LastNumber: b.Last, ReservedAt: b.ReservedAt}
 		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		change, err := syncdata.NumberBlockChange(row.domain(), nil)
+		if err != nil {
+			return err
+		}
+		if err := s.recordChange(tx, change); err != nil {
 			return err
 		}
 		e.Data = map[string]any{"device_id": b.DeviceID, "first": b.First, "last": b.Last, "year": b.Series.Year}
@@ -140,31 +149,56 @@ func (s *Store) numberState(db *gorm.DB, series numbering.Series, deviceID strin
 }
 
 // MarkNumber records that a device used or voided a number, after check has accepted it against the
-// device's blocks and the marks already made, all in one transaction (numbering.Store). It reports
-// whether the mark repeats one already made (nothing written).
+// device's blocks and the marks already made, all in one transaction (numbering.Store), and records
+// the block of the number again for the device to pull. It reports whether the mark repeats one
+// already made (nothing written).
 func (s *Store) MarkNumber(ctx context.Context, m numbering.Mark, check func([]numbering.Block, []numbering.Mark) (bool, error), e audit.Entry) (bool, error) {
 	var repeat bool
 	err := s.write(ctx, func(tx *gorm.DB) error {
-		// Lock the series so that two marks of one number cannot both pass the check.
-		if err := s.lockForUpdate(seriesWhere(tx.Model(&numberCounterRow{}), m.Series)).Find(&[]numberCounterRow{}).Error; err != nil {
-			return err
-		}
-		blocks, marks, err := s.numberState(tx, m.Series, m.DeviceID)
-		if err != nil {
-			return err
-		}
-		if repeat, err = check(blocks, marks); err != nil || repeat {
-			return err
-		}
-		row := numberMarkRow{OrgID: m.Series.OrgID, IssuingUnitID: m.Series.IssuingUnitID, Year: m.Series.Year, Number: m.Number,
-			DeviceID: m.DeviceID, State: string(m.State), EntityID: m.EntityID, Reason: m.Reason, At: m.At}
-		if err := tx.Create(&row).Error; err != nil {
-			return err
-		}
-		return s.appendAudit(tx, e)
+		var err error
+		repeat, err = s.markNumberTx(tx, m, check, e)
+		return err
 	})
 	if errs.Is(errs.Conflict, translate(err, "")) && !errs.Is(errs.Conflict, err) {
 		return false, errs.E(errs.Op("gormstore.MarkNumber"), errs.Conflict, errs.CodeNumberTaken, err)
 	}
 	return repeat, wrap("gormstore.MarkNumber", err, "")
+}
+
+// markNumberTx is MarkNumber inside the caller's write transaction tx: the console's marks and the
+// numbers pushed by phones (push_apply_record.go) go through it. A number marked meanwhile by another
+// transaction is errs.Conflict with code number_taken.
+func (s *Store) markNumberTx(tx *gorm.DB, m numbering.Mark, check func([]numbering.Block, []numbering.Mark) (bool, error), e audit.Entry) (bool, error) {
+	// Lock the series so that two marks of one number cannot both pass the check.
+	if err := s.lockForUpdate(seriesWhere(tx.Model(&numberCounterRow{}), m.Series)).Find(&[]numberCounterRow{}).Error; err != nil {
+		return false, err
+	}
+	blocks, marks, err := s.numberState(tx, m.Series, m.DeviceID)
+	if err != nil {
+		return false, err
+	}
+	if repeat, err := check(blocks, marks); err != nil || repeat {
+		return repeat, err
+	}
+	row := numberMarkRow{OrgID: m.Series.OrgID, IssuingUnitID: m.Series.IssuingUnitID, Year: m.Series.Year, Number: m.Number,
+		DeviceID: m.DeviceID, State: string(m.State), EntityID: m.EntityID, Reason: m.Reason, At: m.At}
+	if err := tx.Create(&row).Error; err != nil {
+		if errs.Is(errs.Conflict, translate(err, "")) {
+			return false, errs.E(errs.Conflict, errs.CodeNumberTaken, err)
+		}
+		return false, err
+	}
+	// The block the number is in goes to its device again, with this mark.
+	for _, b := range blocks {
+		if b.Contains(m.Number) {
+			change, err := syncdata.NumberBlockChange(b, append(marks, row.domain()))
+			if err != nil {
+				return false, err
+			}
+			if err := s.recordChange(tx, change); err != nil {
+				return false, err
+			}
+		}
+	}
+	return false, s.appendAudit(tx, e)
 }

@@ -2,6 +2,7 @@ package gormstore
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -26,6 +27,7 @@ type pushReceiptRow struct {
 	Hash       string
 	Result     string
 	Code       string
+	Fields     string // JSON [{field, code}] of a rejection (migration 0013)
 	Reason     string
 	Version    int64
 	ReceivedAt time.Time
@@ -127,9 +129,15 @@ func (s *Store) Receipts(ctx context.Context, tx syncpush.Tx, orgID string, chan
 			return nil, wrap(op, err, "")
 		}
 		for _, r := range rows {
-			out[r.ChangeID] = syncpush.Receipt{OrgID: r.OrgID, ChangeID: r.ChangeID, DeviceID: r.DeviceID, EntityType: r.EntityType,
+			rc := syncpush.Receipt{OrgID: r.OrgID, ChangeID: r.ChangeID, DeviceID: r.DeviceID, EntityType: r.EntityType,
 				EntityID: r.EntityID, Hash: r.Hash, Outcome: syncpush.Outcome(r.Result), Code: errs.Code(r.Code),
 				Reason: r.Reason, Version: r.Version, ReceivedAt: r.ReceivedAt.UTC()}
+			if r.Fields != "" && r.Fields != "[]" {
+				if err := json.Unmarshal([]byte(r.Fields), &rc.Fields); err != nil {
+					return nil, wrap(op, err, "")
+				}
+			}
+			out[r.ChangeID] = rc
 		}
 	}
 	return out, nil
@@ -161,8 +169,15 @@ func (s *Store) SaveReceipts(ctx context.Context, tx syncpush.Tx, rs []syncpush.
 	rows := make([]pushReceiptRow, len(rs))
 	for i, r := range rs {
 		rows[i] = pushReceiptRow{OrgID: r.OrgID, ChangeID: r.ChangeID, DeviceID: r.DeviceID, EntityType: r.EntityType,
-			EntityID: r.EntityID, Hash: r.Hash, Result: string(r.Outcome), Code: string(r.Code), Reason: r.Reason,
+			EntityID: r.EntityID, Hash: r.Hash, Result: string(r.Outcome), Code: string(r.Code), Fields: "[]", Reason: r.Reason,
 			Version: r.Version, ReceivedAt: now}
+		if len(r.Fields) > 0 {
+			b, err := json.Marshal(r.Fields)
+			if err != nil {
+				return wrap(op, err, "")
+			}
+			rows[i].Fields = string(b)
+		}
 	}
 	return wrap(op, db.WithContext(ctx).CreateInBatches(rows, 100).Error, "")
 }

@@ -499,8 +499,14 @@ func (s *Store) ChangeRegistry(ctx context.Context, orgID string, l registry.Loo
 	return wrap("gormstore.ChangeRegistry", err, "")
 }
 
-// writeChanges writes c inside tx. Every row is written into orgID whatever its OrgID says.
+// writeChanges writes c inside tx, with the changes phones pull of it. Every row is written into
+// orgID whatever its OrgID says.
 func (s *Store) writeChanges(tx *gorm.DB, orgID string, c registry.Changes) error {
+	// An instrument or licence that moves leaves its old site: that site is sent again too.
+	moved, err := formerSites(tx, orgID, c)
+	if err != nil {
+		return err
+	}
 	if len(c.CreateSubjects) > 0 {
 		rows := make([]subjectRow, len(c.CreateSubjects))
 		for i, x := range c.CreateSubjects {
@@ -579,6 +585,9 @@ func (s *Store) writeChanges(tx *gorm.DB, orgID string, c registry.Changes) erro
 		if err := updateRow(tx, orgID, x.ID, licenceToRow(x), errs.CodeLicenceNotFound); err != nil {
 			return err
 		}
+	}
+	if err := s.recordRegistryChanges(tx, orgID, c, moved); err != nil {
+		return err
 	}
 	for i := range c.Audit {
 		c.Audit[i].OrgID = orgID

@@ -13,6 +13,8 @@ import (
 	"github.com/skhcn-caobang/thanhtra/server/auth"
 	"github.com/skhcn-caobang/thanhtra/server/httpcore"
 	"github.com/skhcn-caobang/thanhtra/server/identity"
+	"github.com/skhcn-caobang/thanhtra/server/syncpush"
+	"github.com/skhcn-caobang/thanhtra/server/syncsvc"
 )
 
 // API holds what the handlers need.
@@ -20,6 +22,9 @@ type API struct {
 	Auth     *auth.Service
 	Identity *identity.Service
 	Guard    *httpcore.LoginGuard
+	Sync     *syncsvc.Service
+	// Messages gives the people-facing message of each error code, for the push results.
+	Messages *httpcore.Messages
 }
 
 // Routes is the whole phone API: method, path under contract.Prefix, who may call it, handler.
@@ -28,6 +33,11 @@ func (a *API) Routes() []httpcore.Route {
 		{Method: http.MethodPost, Path: "/auth/login", Access: httpcore.Public, Handler: a.login},
 		{Method: http.MethodPost, Path: "/auth/refresh", Access: httpcore.Public, Handler: a.refresh},
 		{Method: http.MethodGet, Path: "/me", Access: httpcore.Authenticated, Handler: a.me},
+
+		// Sync: the service lets in a phone's token (one with a device) of an inspector or a chief.
+		{Method: http.MethodPost, Path: "/sync/pull", Access: httpcore.Authenticated, Handler: a.pull},
+		{Method: http.MethodPost, Path: "/sync/push", Access: httpcore.Authenticated, Handler: a.push,
+			MaxBody: int64(syncpush.DefaultLimits.MaxBatchBytes)},
 	}
 }
 

@@ -40,6 +40,8 @@ func TestOpenAPIRequestBodies(t *testing.T) {
 		"POST /auth/login": {"mobile-login-request.schema.json", loginRequest{Login: "nguyenvanan", Password: "mật khẩu",
 			Device: deviceInfo{ID: "0f8e7c62-5d1a-4b3e-8c9d-2a1b3c4d5e6f", Name: "Samsung A15", Platform: "android", AppVersion: "1.0.0"}}},
 		"POST /auth/refresh": {"refresh-request.schema.json", refreshRequest{RefreshToken: "rt1_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}},
+		"POST /sync/pull":    {"sync-pull-request.schema.json", pullRequest{Datasets: map[string]string{"catalogue": "", "visits": "MjpWaXNpdHM6YWJjZGVmOjA6NDI"}, Limit: 200}},
+		"POST /sync/push":    {"sync-push-request.schema.json", samplePush},
 	}
 	for _, r := range (&API{}).Routes() {
 		key := r.Method + " " + r.Path
@@ -68,6 +70,8 @@ func TestWireStructsMatchSchemas(t *testing.T) {
 	}{
 		{"token-pair.schema.json", tokenPair{}},
 		{"mobile-me.schema.json", meResponse{}},
+		{"sync-pull-response.schema.json", pullResponse{}}, // its changes' data (json.RawMessage) is checked by TestWireBodiesMatchOpenAPI
+		{"sync-push-response.schema.json", pushResponse{}},
 	} {
 		t.Run(tc.schema, func(t *testing.T) { schematest.CheckStruct(t, tc.schema, tc.wire, schematest.Response) })
 	}
@@ -111,6 +115,14 @@ func TestWireBodiesMatchOpenAPI(t *testing.T) {
 		{"me", "GET", "/mobile/v1/me", 200, me},
 		{"me without token", "GET", "/mobile/v1/me", 401, errorBody("unauthenticated", "token_missing")},
 		{"me internal", "GET", "/mobile/v1/me", 500, errorBody("internal", "internal")},
+		{"pull", "POST", "/mobile/v1/sync/pull", 200, samplePull()},
+		{"pull nothing", "POST", "/mobile/v1/sync/pull", 200, toPullResponse(nil)},
+		{"pull unknown dataset", "POST", "/mobile/v1/sync/pull", 400, errorBody("invalid", "validation_failed")},
+		{"pull console token", "POST", "/mobile/v1/sync/pull", 403, errorBody("forbidden", "role_required")},
+		{"push", "POST", "/mobile/v1/sync/push", 200, samplePushResults()},
+		{"push malformed", "POST", "/mobile/v1/sync/push", 400, errorBody("invalid", "push_malformed")},
+		{"push too many", "POST", "/mobile/v1/sync/push", 413, errorBody("too_large", "push_batch_too_large")},
+		{"push unavailable", "POST", "/mobile/v1/sync/push", 503, errorBody("unavailable", "unavailable")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			body, err := json.Marshal(tc.body)

@@ -139,7 +139,9 @@ type Page struct {
 	// Next is the cursor to pull from next: past the last change of the page, or the cursor that was
 	// given when the page is empty.
 	Next Cursor
-	// Complete tells that nothing more can be served now: pull again later, not at once.
+	// Complete tells that nothing more can be served now: pull again later, not at once. A page that is
+	// not complete yet holds no changes waits for a transaction still running (PostgreSQL holds back
+	// changes committed after an older transaction that has not finished): pull again after a pause.
 	Complete bool
 	// Checksum, when set, is what the phone's copy of the dataset must sum to once this page is
 	// applied (see EntryChecksum). It is set on complete pages that carry changes, when no change of

@@ -73,7 +73,10 @@ type Result struct {
 	Outcome  Outcome
 	Version  int64     // the entity's server version after the change (applied and duplicate)
 	Code     errs.Code // why (conflict and rejected)
-	Reason   string    // for the chief and the logs, not for phones: they show the message of Code
+	// Fields are the field errors of a rejection (e.g. payload.answers.F1.1 answer_wrong_type): codes
+	// only, safe for phones.
+	Fields []errs.FieldError
+	Reason string // for the chief and the logs, not for phones: they show the message of Code
 	// Replayed tells that the answer comes from the receipt of an earlier push: set for duplicates and
 	// for rejections answered again.
 	Replayed bool
@@ -90,6 +93,7 @@ type Receipt struct {
 	Hash       string  // Hash of the item
 	Outcome    Outcome // OutcomeApplied or OutcomeRejected
 	Code       errs.Code
+	Fields     []errs.FieldError
 	Reason     string
 	Version    int64
 	ReceivedAt time.Time // set by the ledger
@@ -240,7 +244,7 @@ func applyOne(ctx context.Context, l Ledger, tx Tx, by Pusher, it Item, seen map
 			res.Reason = fmt.Sprintf("change ID already used for %s %s with other content", rc.EntityType, rc.EntityID)
 			return res, nil, l.Quarantine(ctx, tx, quarantined(by, it, hash, res))
 		}
-		res.Outcome, res.Version, res.Code, res.Reason, res.Replayed = rc.Outcome, rc.Version, rc.Code, rc.Reason, true
+		res.Outcome, res.Version, res.Code, res.Fields, res.Reason, res.Replayed = rc.Outcome, rc.Version, rc.Code, rc.Fields, rc.Reason, true
 		if rc.Outcome == OutcomeApplied {
 			res.Outcome = OutcomeDuplicate
 		}
@@ -256,7 +260,7 @@ func applyOne(ctx context.Context, l Ledger, tx Tx, by Pusher, it Item, seen map
 	case aerr == nil:
 		res.Outcome, res.Version = OutcomeApplied, version
 	case rejects(aerr):
-		res.Outcome, res.Code, res.Reason = OutcomeRejected, errs.CodeOf(aerr), aerr.Error()
+		res.Outcome, res.Code, res.Fields, res.Reason = OutcomeRejected, errs.CodeOf(aerr), errs.FieldsOf(aerr), aerr.Error()
 		if res.Code == "" {
 			res.Code = errs.CodeRejected
 		}
@@ -267,7 +271,7 @@ func applyOne(ctx context.Context, l Ledger, tx Tx, by Pusher, it Item, seen map
 		return res, nil, aerr
 	}
 	return res, &Receipt{OrgID: by.OrgID, ChangeID: it.ChangeID, DeviceID: by.DeviceID, EntityType: it.EntityType,
-		EntityID: it.EntityID, Hash: hash, Outcome: res.Outcome, Code: res.Code, Reason: res.Reason, Version: res.Version}, nil
+		EntityID: it.EntityID, Hash: hash, Outcome: res.Outcome, Code: res.Code, Fields: res.Fields, Reason: res.Reason, Version: res.Version}, nil
 }
 
 func quarantined(by Pusher, it Item, hash string, r Result) Quarantined {

@@ -1,0 +1,6 @@
+package gormstore
+
+func init() {
+	rowStructs = append(rowStructs, visitSyncRow{}, visitAnswerSyncRow{}, visitAnswerHistoryRow{}, violationRecordRow{},
+		manualFindingRow{}, evidenceRefRow{})
+}
