@@ -147,6 +147,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 		a.Store.Close()
 		return nil, err
 	}
+	// Data written before the change log existed (migration 0012) is recorded for phones once. A
+	// failure does not stop the start: phones get that data at its next change until a later start
+	// back-fills it.
+	if ran, n, err := a.Store.RunSyncBackfillOnce(ctx); err != nil {
+		log.Error("back-filling the sync change log failed; the next start tries again", "err", err)
+	} else if ran {
+		log.Info("sync change log back-filled", "changes", n)
+	}
 	a.Jobs = jobs.NewRunner(a.Store, jobs.Options{Workers: max(cfg.JobWorkers, 1), Clock: o.Clock, Logger: log})
 	a.Jobs.Register("audit.anchor", func(ctx context.Context, _ jobs.Job) error {
 		anchor, wrote, err := a.Store.AnchorAudit(ctx)

@@ -3,7 +3,9 @@ package gormstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -79,7 +81,7 @@ func (s *Store) recordChanges(tx *gorm.DB, cs []syncfeed.Change) error {
 	}
 	for chunk := range slices.Chunk(keep, 200) {
 		rows := make([]changeRow, 0, len(chunk))
-		byGroup := map[[3]string][]string{} // (org, dataset, entity type) → entity IDs
+		byGroup := map[[4]string][]string{} // (org, dataset, scope, entity type) → entity IDs: the unique index's prefix
 		for _, c := range chunk {
 			row := changeRow{OrgID: c.OrgID, Dataset: c.Dataset, Scope: c.Scope, EntityType: c.EntityType,
 				EntityID: c.EntityID, Op: string(c.Op), Version: c.Version, RecordedAt: now}
@@ -89,14 +91,21 @@ func (s *Store) recordChanges(tx *gorm.DB, cs []syncfeed.Change) error {
 				row.Checksum = int64(syncfeed.EntryChecksum(c.EntityType, c.EntityID, c.Version, c.Data))
 			}
 			rows = append(rows, row)
-			g := [3]string{c.OrgID, c.Dataset, c.EntityType}
+			g := [4]string{c.OrgID, c.Dataset, c.Scope, c.EntityType}
 			byGroup[g] = append(byGroup[g], c.EntityID)
+		}
+		lockKeys := make([]syncfeed.Change, len(rows))
+		for i, r := range rows {
+			lockKeys[i] = syncfeed.Change{OrgID: r.OrgID, Dataset: r.Dataset, Scope: r.Scope, EntityType: r.EntityType, EntityID: r.EntityID}
+		}
+		if err := s.lockChanges(tx, lockKeys); err != nil {
+			return errs.E(op, translate(err, ""))
 		}
 		old := map[key]changeRow{}
 		for g, ids := range byGroup {
 			var found []changeRow
 			err := tx.Select("id", "org_id", "dataset", "scope", "entity_type", "entity_id", "op", "version", "checksum").
-				Where("org_id = ? AND dataset = ? AND entity_type = ? AND entity_id IN ?", g[0], g[1], g[2], ids).Find(&found).Error
+				Where("org_id = ? AND dataset = ? AND scope = ? AND entity_type = ? AND entity_id IN ?", g[0], g[1], g[2], g[3], ids).Find(&found).Error
 			if err != nil {
 				return errs.E(op, translate(err, ""))
 			}
@@ -132,6 +141,26 @@ func (s *Store) recordChanges(tx *gorm.DB, cs []syncfeed.Change) error {
 	return nil
 }
 
+// lockChanges serialises, on PostgreSQL, the transactions that record the same entities (org, dataset,
+// scope, entity type and ID of cs): a transaction-scoped advisory lock per entity, taken in one
+// statement in a fixed order. Without it two transactions recording one entity (a site's history
+// rewritten by two phones' pushes) would both read its old row and both insert a new one: the second
+// would break the unique index changes_entity, which a push takes for the item's fault. A writer whose
+// data is computed from rows that other transactions change (a site's history) takes the lock before
+// reading them, so that it reads what the previous holder committed (READ COMMITTED). SQLite's single
+// writer serialises everything already.
+func (s *Store) lockChanges(tx *gorm.DB, cs []syncfeed.Change) error {
+	if s.dialect != Postgres || len(cs) == 0 {
+		return nil
+	}
+	keys := make([]string, len(cs))
+	for i, c := range cs {
+		keys[i] = c.OrgID + "|" + c.Dataset + "|" + c.Scope + "|" + c.EntityType + "|" + c.EntityID
+	}
+	return tx.Exec(`SELECT pg_advisory_xact_lock(k) FROM (
+		SELECT DISTINCT hashtextextended('change:' || x, 0) AS k FROM unnest(?::text[]) AS x ORDER BY k) AS l`, textArray(keys)).Error
+}
+
 // Since returns the changes of dataset in scopes after cursor, of the organisation and of the national
 // data, in commit order (see package syncfeed for the guarantees).
 //
@@ -165,8 +194,20 @@ func (s *Store) Since(ctx context.Context, orgID, dataset string, scopes []strin
 				return errs.E(errs.Stale, errs.CodeCursorReset, "cursor beyond the end of the log")
 			}
 		}
+		// The scopes go as one parameter (a phone with 500 sites has 600 scopes): parsing and binding
+		// hundreds of parameters on every pull cost more than the query.
+		scopeIn, scopeArg := "scope IN (SELECT value FROM json_each(?))", any(nil)
+		if s.dialect == Postgres {
+			scopeIn, scopeArg = "scope = ANY(?::text[])", textArray(scopes)
+		} else {
+			b, err := json.Marshal(scopes)
+			if err != nil {
+				return err
+			}
+			scopeArg = string(b)
+		}
 		inScope := func() *gorm.DB {
-			return tx.Model(&changeRow{}).Where("org_id IN ? AND dataset = ? AND scope IN ?", []string{orgID, syncfeed.OrgShared}, dataset, scopes)
+			return tx.Model(&changeRow{}).Where("org_id IN ? AND dataset = ? AND "+scopeIn, []string{orgID, syncfeed.OrgShared}, dataset, scopeArg)
 		}
 		q := inScope()
 		if s.dialect == Postgres {
@@ -217,6 +258,18 @@ func (s *Store) Since(ctx context.Context, orgID, dataset string, scopes []strin
 		if len(rows) == 0 && !pos.IsStart() {
 			return nil // nothing new: the phone already verified this state
 		}
+		if len(rows) == 0 {
+			// Nothing in the phone's scopes yet: the cursor moves to the end of the log as this
+			// snapshot sees it, so that the next pull is an incremental one (answered by ChangedSince)
+			// rather than a pull from the start again. Everything up to there is final (xmin).
+			top, err := s.logTop(tx, orgID, dataset)
+			if err != nil {
+				return err
+			}
+			if !top.IsStart() {
+				page.Next = syncfeed.EncodeCursor(dataset, fp, top)
+			}
+		}
 		var sum int64
 		total := "COALESCE(SUM(checksum), 0)"
 		if s.dialect == Postgres {
@@ -242,4 +295,61 @@ func (s *Store) snapshotTx() *sql.TxOptions {
 		return &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead}
 	}
 	return &sql.TxOptions{ReadOnly: true}
+}
+
+// ChangedSince tells, for each dataset, whether the log holds any row of the organisation or of the
+// national data past the position, whatever its scope (syncfeed.Log). It is one statement for every
+// dataset: an incremental pull that finds nothing new costs this and no more. A dataset it reports
+// unchanged has nothing to serve; one it reports changed may still have nothing in the phone's scopes.
+func (s *Store) ChangedSince(ctx context.Context, orgID string, positions map[string]syncfeed.Position) (map[string]bool, error) {
+	const op = errs.Op("gormstore.ChangedSince")
+	out := make(map[string]bool, len(positions))
+	if len(positions) == 0 {
+		return out, nil
+	}
+	names := make([]string, 0, len(positions))
+	for d := range positions {
+		names = append(names, d)
+	}
+	slices.Sort(names)
+	var parts []string
+	var args []any
+	for _, d := range names {
+		p := positions[d]
+		cond := "(xid, id) > (?, ?)"
+		if s.dialect != Postgres {
+			cond = "xid = 0 AND id > ? AND ? = 0" // xid is always 0: search the index by id
+			args = append(args, d, orgID, syncfeed.OrgShared, d, p.ID, p.Xid)
+		} else {
+			args = append(args, d, orgID, syncfeed.OrgShared, d, p.Xid, p.ID)
+		}
+		parts = append(parts, "SELECT ? AS dataset WHERE EXISTS (SELECT 1 FROM changes WHERE org_id IN (?, ?) AND dataset = ? AND "+cond+")")
+	}
+	var changed []string
+	if err := s.read(ctx).Raw(strings.Join(parts, " UNION ALL "), args...).Scan(&changed).Error; err != nil {
+		return nil, errs.E(op, translate(err, ""))
+	}
+	for _, d := range changed {
+		out[d] = true
+	}
+	return out, nil
+}
+
+// logTop is the last position of the log that a cursor may stand on, as tx sees it: the last row
+// of the whole log (on PostgreSQL, the last one below the snapshot's xmin, since everything up to it
+// is final); the zero Position for an empty log.
+func (s *Store) logTop(tx *gorm.DB, orgID, dataset string) (syncfeed.Position, error) {
+	var top syncfeed.Position
+	if s.dialect != Postgres {
+		err := tx.Raw("SELECT COALESCE(MAX(id), 0) FROM changes").Scan(&top.ID).Error
+		return top, err
+	}
+	var rows []changeRow
+	err := tx.Model(&changeRow{}).Select("xid", "id").
+		Where("xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint").
+		Order("xid DESC, id DESC").Limit(1).Find(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return top, err
+	}
+	return syncfeed.Position{Xid: rows[0].Xid, ID: rows[0].ID}, nil
 }

@@ -131,7 +131,11 @@ func TestChangesScope(t *testing.T) {
 				}
 			}
 			if len(c.want) == 0 && p.Next != "" {
-				t.Errorf("empty page from the start moved the cursor to %q", p.Next)
+				// Nothing in scope from the start: the cursor stands at the end of the log, and
+				// goes on from there with nothing new.
+				if again := since(t, s, c.org, c.dataset, c.scopes, p.Next, 0); len(again.Changes) != 0 || !again.Complete {
+					t.Errorf("from the end of the log: %v", ids(again.Changes))
+				}
 			}
 		})
 	}
@@ -452,5 +456,25 @@ func TestChangesRecordedInBatch(t *testing.T) {
 	settle(t, s)
 	if got := ids(since(t, s, "org-a", "sites", scopes, p.Next, 0).Changes); !slices.Equal(got, []string{"b3"}) {
 		t.Errorf("after re-recording with one edit: %v, want [b3]", got)
+	}
+}
+
+// TestChangesEmptyScopeCursorGoesOn: a phone whose scopes hold nothing yet gets a cursor at the end of
+// the log, and a change recorded in its scope afterwards comes with its next pull.
+func TestChangesEmptyScopeCursorGoesOn(t *testing.T) {
+	s, _ := migratedStore(t)
+	record(t, s, change("elsewhere"))
+	settle(t, s)
+	scopes := []string{"site/new"}
+	first := since(t, s, "org-a", "sites", scopes, "", 0)
+	if len(first.Changes) != 0 || first.Next == "" || first.Checksum == nil || *first.Checksum != 0 {
+		t.Fatalf("first pull %v, next %q, checksum %v: want nothing, a cursor at the end, checksum 0", ids(first.Changes), first.Next, first.Checksum)
+	}
+	mine := change("mine")
+	mine.Scope = "site/new"
+	record(t, s, mine)
+	settle(t, s)
+	if got := ids(since(t, s, "org-a", "sites", scopes, first.Next, 0).Changes); !slices.Equal(got, []string{"mine"}) {
+		t.Fatalf("after a change in scope: %v, want [mine]", got)
 	}
 }

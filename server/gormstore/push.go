@@ -168,8 +168,8 @@ func (s *Store) SaveReceipts(ctx context.Context, tx syncpush.Tx, rs []syncpush.
 	now := s.clock.Now().UTC()
 	rows := make([]pushReceiptRow, len(rs))
 	for i, r := range rs {
-		rows[i] = pushReceiptRow{OrgID: r.OrgID, ChangeID: r.ChangeID, DeviceID: r.DeviceID, EntityType: r.EntityType,
-			EntityID: r.EntityID, Hash: r.Hash, Result: string(r.Outcome), Code: string(r.Code), Fields: "[]", Reason: r.Reason,
+		rows[i] = pushReceiptRow{OrgID: r.OrgID, ChangeID: r.ChangeID, DeviceID: r.DeviceID, EntityType: storableText(r.EntityType),
+			EntityID: storableText(r.EntityID), Hash: r.Hash, Result: string(r.Outcome), Code: string(r.Code), Fields: "[]", Reason: storableText(r.Reason),
 			Version: r.Version, ReceivedAt: now}
 		if len(r.Fields) > 0 {
 			b, err := json.Marshal(r.Fields)
@@ -190,14 +190,19 @@ func (s *Store) Quarantine(ctx context.Context, tx syncpush.Tx, q syncpush.Quara
 	if err != nil {
 		return err
 	}
-	row := pushQuarantineRow{OrgID: q.OrgID, DeviceID: q.DeviceID, ChangeID: q.ChangeID, EntityType: q.EntityType,
-		EntityID: q.EntityID, Hash: q.Hash, Payload: string(q.Payload), Code: string(q.Code), Reason: q.Reason,
+	row := pushQuarantineRow{OrgID: q.OrgID, DeviceID: q.DeviceID, ChangeID: q.ChangeID, EntityType: storableText(q.EntityType),
+		EntityID: storableText(q.EntityID), Hash: q.Hash, Payload: string(q.Payload), Code: string(q.Code), Reason: storableText(q.Reason),
 		ReceivedAt: s.clock.Now().UTC()}
 	err = db.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns: []clause.Column{{Name: "org_id"}, {Name: "change_id"}, {Name: "hash"}}, DoNothing: true,
 	}).Create(&row).Error
 	return wrap(op, err, "")
 }
+
+// storableText is a phone's text as the ledger keeps it: PostgreSQL refuses the NUL character in a
+// text column (a valid "\u0000" in JSON), and such an item must be rejected on its own, never fail the
+// batch. NUL becomes U+FFFD; the payload itself is JSON text, where NUL is always escaped.
+func storableText(s string) string { return strings.ReplaceAll(s, "\x00", "\uFFFD") }
 
 // ListQuarantine returns the organisation's quarantined items, oldest first, and their total; with
 // openOnly, only those not yet resolved. For the chief's console.

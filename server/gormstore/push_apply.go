@@ -167,13 +167,16 @@ func (f *fieldList) optionalID(name string, v *string) {
 	}
 }
 
-// text checks a text of at most max characters; required texts must not be blank.
+// text checks a text of at most max characters; required texts must not be blank. A NUL character
+// is refused: PostgreSQL cannot store it in a text column (the item would fail the whole batch).
 func (f *fieldList) text(name string, v string, required bool, max int) {
 	switch {
 	case required && strings.TrimSpace(v) == "":
 		f.add(name, errs.CodeRequired)
 	case utf8.RuneCountInString(v) > max:
 		f.add(name, errs.CodeTooLong)
+	case strings.ContainsRune(v, 0):
+		f.add(name, errs.CodeInvalidValue)
 	}
 }
 

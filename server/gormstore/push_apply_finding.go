@@ -312,6 +312,24 @@ func (a *pushAppliers) evidence(_ context.Context, db *gorm.DB, by syncpush.Push
 	if err != nil {
 		return 0, err
 	}
+	// The record or finding it belongs to, when already pushed, is one of the same visit; one pushed
+	// later may name it (the photo may travel first).
+	for _, ref := range []struct {
+		name  string
+		id    *string
+		table string
+	}{{"record_id", p.RecordID, "violation_records"}, {"finding_id", p.FindingID, "manual_findings"}} {
+		if ref.id == nil || *ref.id == "" {
+			continue
+		}
+		var owners []struct{ OrgID, VisitID string }
+		if err := db.Table(ref.table).Select("org_id", "visit_id").Where("id = ?", *ref.id).Limit(1).Scan(&owners).Error; err != nil {
+			return 0, err
+		}
+		if len(owners) > 0 && (owners[0].OrgID != by.OrgID || owners[0].VisitID != v.Visit.ID) {
+			return 0, errs.E(errs.Invalid, errs.CodeValidation, errs.FieldError{Field: "payload." + ref.name, Code: errs.CodeInvalidValue})
+		}
+	}
 	now := stamp(s.clock.Now())
 	row := evidenceRefRow{ID: it.EntityID, OrgID: by.OrgID, VisitID: v.Visit.ID, SHA256: *p.SHA256, Size: *p.Size, ContentType: *p.ContentType,
 		Purpose: *p.Purpose, CapturedAt: stamp(*p.CapturedAt), DeviceID: by.DeviceID, State: "announced", Hash: hash, CreatedAt: now}

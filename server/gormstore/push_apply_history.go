@@ -50,6 +50,12 @@ type siteHistoryRecord struct {
 // change while in it, or one of its records is saved.
 func (s *Store) recordSiteHistory(db *gorm.DB, orgID, siteID string) error {
 	const op = errs.Op("gormstore.recordSiteHistory")
+	// Read what the last writer of this history committed, and keep the next one waiting until this
+	// transaction ends: two pushes at one site must not each write a history missing the other's change.
+	if err := s.lockChanges(db, []syncfeed.Change{{OrgID: orgID, Dataset: syncfeed.Sites, Scope: syncfeed.SiteScope(siteID),
+		EntityType: syncfeed.EntitySiteHistory, EntityID: siteID}}); err != nil {
+		return errs.E(op, err)
+	}
 	var visits []struct {
 		ID, VisitDate, Status, CampaignID, Number string
 	}

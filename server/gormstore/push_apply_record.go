@@ -218,6 +218,7 @@ type recordScope struct {
 	VisitStatus string
 	SiteSubject string
 	Member      int64
+	Deleted     bool
 }
 
 // record applies a pushed violation record: drawn up (base version 0, its number marked used for it
@@ -250,7 +251,8 @@ func (a *pushAppliers) record(ctx context.Context, db *gorm.DB, by syncpush.Push
 	}
 	var sc []recordScope
 	err = db.Raw(`SELECT v.campaign_id, v.site_id, v.status AS visit_status, st.subject_id AS site_subject,
-		(SELECT COUNT(*) FROM campaign_members m WHERE m.org_id = v.org_id AND m.campaign_id = v.campaign_id AND m.person_id = ?) AS member
+		(SELECT COUNT(*) FROM campaign_members m WHERE m.org_id = v.org_id AND m.campaign_id = v.campaign_id AND m.person_id = ?) AS member,
+		v.deleted_at IS NOT NULL AS deleted
 		FROM visits v JOIN sites st ON st.org_id = v.org_id AND st.id = v.site_id WHERE v.org_id = ? AND v.id = ?`,
 		by.PersonID, by.OrgID, c.VisitID).Scan(&sc).Error
 	switch {
@@ -260,6 +262,8 @@ func (a *pushAppliers) record(ctx context.Context, db *gorm.DB, by syncpush.Push
 		return 0, errs.E(errs.NotFound, errs.CodeVisitNotFound, errs.FieldError{Field: "payload.visit_id", Code: errs.CodeVisitNotFound})
 	case sc[0].Member == 0:
 		return 0, outOfScope("visit " + c.VisitID + " is not the team's")
+	case sc[0].Deleted:
+		return 0, errs.E(errs.Conflict, errs.CodeEntityDeleted, "visit "+c.VisitID+" was deleted")
 	}
 	v := sc[0]
 	now := stamp(s.clock.Now())
@@ -299,7 +303,9 @@ func (a *pushAppliers) newRecord(db *gorm.DB, by syncpush.Pusher, it syncpush.It
 	}
 	if c.Corrects != "" {
 		var n int64
-		if err := db.Model(&violationRecordRow{}).Where("org_id = ? AND id = ?", by.OrgID, c.Corrects).Count(&n).Error; err != nil {
+		// The record it corrects is one of the same campaign: a team corrects its own records.
+		if err := db.Model(&violationRecordRow{}).Where("org_id = ? AND id = ? AND campaign_id = ?", by.OrgID, c.Corrects, v.CampaignID).
+			Count(&n).Error; err != nil {
 			return violationRecordRow{}, err
 		}
 		if n == 0 {

@@ -118,6 +118,11 @@ func (p visitPayload) check(create bool) (map[string]*checklist.Answer, error) {
 			f.add("date", errs.CodeInvalidValue)
 		}
 	}
+	if p.ChecklistCode != nil && (len(*p.ChecklistCode) > 100 || strings.ContainsRune(*p.ChecklistCode, 0)) {
+		// Looked up before anything else: PostgreSQL refuses a NUL in a query's text, which would fail
+		// the batch instead of this item.
+		f.add("checklist_code", errs.CodeInvalidValue)
+	}
 	if p.ChecklistVersion != nil && *p.ChecklistVersion < 1 {
 		f.add("checklist_version", errs.CodeInvalidValue)
 	}

@@ -20,7 +20,7 @@ var _ syncsvc.QuarantineStore = (*Store)(nil)
 func quarantineChain(id int64) string { return "sync-quarantine/" + strconv.FormatInt(id, 10) }
 
 // ResolveQuarantine marks an open quarantined item resolved (syncsvc.QuarantineStore): resolved_at,
-// the note and the person (migration 0014), with an audit event on the item's chain, in one
+// the note and the person (migration 0013), with an audit event on the item's chain, in one
 // transaction. The row is read locked first, so two chiefs resolving at once get one success and one
 // quarantine_resolved.
 func (s *Store) ResolveQuarantine(ctx context.Context, orgID string, id int64, note, byPersonID string, at time.Time) error {

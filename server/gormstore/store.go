@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -59,6 +60,7 @@ type Store struct {
 	log     *slog.Logger
 	clock   clock.Clock
 	ids     clock.IDs
+	scopes  sync.Map // organisation|person → scopeCacheEntry (sync_scopes.go)
 }
 
 // Open connects to the database and checks that its schema is not newer than this binary. It does not
@@ -114,7 +116,11 @@ func (s *Store) openSQLite(o Options, cfg *gorm.Config) error {
 		return errs.E(errs.Unavailable, err)
 	}
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
-	w, err := gorm.Open(sqlite.Open("file:"+o.SQLitePath+"?"+pragmas+"&_txlock=immediate"), cfg)
+	// The writer keeps its statements prepared: a push runs the same few statements for every item,
+	// and parsing them again each time was a quarter of its cost.
+	wcfg := *cfg
+	wcfg.PrepareStmt, wcfg.PrepareStmtMaxSize = true, 500
+	w, err := gorm.Open(sqlite.Open("file:"+o.SQLitePath+"?"+pragmas+"&_txlock=immediate"), &wcfg)
 	if err != nil {
 		return errs.E(errs.Unavailable, err)
 	}
@@ -122,7 +128,10 @@ func (s *Store) openSQLite(o Options, cfg *gorm.Config) error {
 	wdb.SetMaxOpenConns(1)
 	wdb.SetMaxIdleConns(1)
 	wdb.SetConnMaxLifetime(0)
-	r, err := gorm.Open(sqlite.Open("file:"+o.SQLitePath+"?"+pragmas+"&_pragma=query_only(1)"), cfg)
+	// The readers too: a phone's pull runs the same statements every time.
+	rcfg := *cfg
+	rcfg.PrepareStmt, rcfg.PrepareStmtMaxSize = true, 500
+	r, err := gorm.Open(sqlite.Open("file:"+o.SQLitePath+"?"+pragmas+"&_pragma=query_only(1)"), &rcfg)
 	if err != nil {
 		wdb.Close()
 		return errs.E(errs.Unavailable, err)

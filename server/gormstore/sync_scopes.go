@@ -2,6 +2,7 @@ package gormstore
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"github.com/skhcn-caobang/thanhtra/server/syncfeed"
@@ -35,18 +36,61 @@ SELECT 'j', x.subject_id FROM campaign_members m JOIN campaign_subjects x ON x.c
 // catalogue; the device's own number blocks. Each list is sorted and without repeats, so that the same
 // scopes give the same cursor fingerprint; a person in no team gets empty lists for the campaign
 // datasets. It is one statement.
+//
+// A phone asks on every pull, and a person in a campaign of 500 sites has 600 scopes: the answer is
+// kept in memory under the state of the organisation's campaigns in the change log (every change of a
+// team, of the sites or of the subjects of a campaign records the campaign again, so the count and the
+// sum of the row IDs of the assignments dataset change). The maps returned must not be modified.
 func (s *Store) PhoneScopes(ctx context.Context, orgID, personID, deviceID string) (map[string][]string, error) {
 	const op = "gormstore.PhoneScopes"
-	rows, err := s.read(ctx).Raw(phoneScopeQuery, orgID, personID, orgID, personID, orgID, personID).Rows()
+	var state struct{ N, Sum int64 }
+	if err := s.read(ctx).Raw("SELECT COUNT(*) AS n, COALESCE(SUM(id), 0) AS sum FROM changes WHERE org_id = ? AND dataset = ?",
+		orgID, syncfeed.Assignments).Scan(&state).Error; err != nil {
+		return nil, wrap(op, err, "")
+	}
+	cacheKey, version := orgID+"|"+personID, fmt.Sprintf("%d/%d", state.N, state.Sum)
+	if e, ok := s.scopes.Load(cacheKey); ok && e.(scopeCacheEntry).version == version {
+		return withDevice(e.(scopeCacheEntry).scopes, deviceID), nil
+	}
+	out, err := s.phoneScopes(ctx, orgID, personID)
 	if err != nil {
 		return nil, wrap(op, err, "")
+	}
+	s.scopes.Store(cacheKey, scopeCacheEntry{version: version, scopes: out})
+	return withDevice(out, deviceID), nil
+}
+
+// scopeCacheEntry is a person's scopes as of a state of the organisation's campaigns.
+type scopeCacheEntry struct {
+	version string
+	scopes  map[string][]string
+}
+
+// withDevice adds the device's own scope to a person's scopes (a copy of the map, sharing the lists).
+func withDevice(person map[string][]string, deviceID string) map[string][]string {
+	out := make(map[string][]string, len(person)+1)
+	for k, v := range person {
+		out[k] = v
+	}
+	out[syncfeed.Numbers] = []string{}
+	if deviceID != "" {
+		out[syncfeed.Numbers] = []string{syncfeed.DeviceScope(deviceID)}
+	}
+	return out
+}
+
+// phoneScopes reads a person's scopes (without the device's).
+func (s *Store) phoneScopes(ctx context.Context, orgID, personID string) (map[string][]string, error) {
+	rows, err := s.read(ctx).Raw(phoneScopeQuery, orgID, personID, orgID, personID, orgID, personID).Rows()
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	campaigns, sites := []string{}, []string{}
 	for rows.Next() {
 		var kind, id string
 		if err := rows.Scan(&kind, &id); err != nil {
-			return nil, wrap(op, err, "")
+			return nil, err
 		}
 		switch kind {
 		case "c":
@@ -58,7 +102,7 @@ func (s *Store) PhoneScopes(ctx context.Context, orgID, personID, deviceID strin
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, wrap(op, err, "")
+		return nil, err
 	}
 	slices.Sort(campaigns)
 	slices.Sort(sites)
@@ -69,10 +113,6 @@ func (s *Store) PhoneScopes(ctx context.Context, orgID, personID, deviceID strin
 		syncfeed.Sites:       sites,
 		syncfeed.Checklists:  {syncfeed.ScopeAll},
 		syncfeed.Catalogue:   {syncfeed.ScopeAll},
-		syncfeed.Numbers:     {},
-	}
-	if deviceID != "" {
-		out[syncfeed.Numbers] = []string{syncfeed.DeviceScope(deviceID)}
 	}
 	return out, nil
 }

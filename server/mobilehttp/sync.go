@@ -10,8 +10,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -93,6 +96,77 @@ func toPullResponse(pages map[string]syncsvc.DatasetPage) pullResponse {
 	return out
 }
 
+// encodePull renders a pull answer as encodeJSON would, but writes each change's data as it is:
+// encoding/json checks and compacts every raw value again, which was a tenth of a first pull's time.
+// The data comes from the log, where it was stored compact by json.Marshal.
+func encodePull(r pullResponse) ([]byte, error) {
+	names := make([]string, 0, len(r.Datasets))
+	size := 64
+	for name, p := range r.Datasets {
+		names = append(names, name)
+		for _, c := range p.Changes {
+			size += len(c.Data) + len(c.ID) + len(c.Type) + 48
+		}
+	}
+	slices.Sort(names) // the order encoding/json gives a map, so the ETag does not change
+	b := make([]byte, 0, size)
+	str := func(s string) error {
+		q, err := encodeJSON(s)
+		b = append(b, q...)
+		return err
+	}
+	b = append(b, `{"datasets":{`...)
+	for i, name := range names {
+		p := r.Datasets[name]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if err := str(name); err != nil {
+			return nil, err
+		}
+		b = append(b, `:{"changes":[`...)
+		for j, c := range p.Changes {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"type":`...)
+			if err := str(c.Type); err != nil {
+				return nil, err
+			}
+			b = append(b, `,"id":`...)
+			if err := str(c.ID); err != nil {
+				return nil, err
+			}
+			b = append(b, `,"op":`...)
+			if err := str(c.Op); err != nil {
+				return nil, err
+			}
+			b = append(b, `,"version":`...)
+			b = strconv.AppendInt(b, c.Version, 10)
+			if len(c.Data) > 0 {
+				b = append(b, `,"data":`...)
+				b = append(b, c.Data...)
+			}
+			b = append(b, '}')
+		}
+		b = append(b, `],"next":`...)
+		if err := str(p.Next); err != nil {
+			return nil, err
+		}
+		b = append(b, `,"complete":`...)
+		b = strconv.AppendBool(b, p.Complete)
+		if p.Checksum != nil {
+			b = append(b, `,"checksum":`...)
+			b = strconv.AppendUint(b, uint64(*p.Checksum), 10)
+		}
+		b = append(b, `,"reset":`...)
+		b = strconv.AppendBool(b, p.Reset)
+		b = append(b, '}')
+	}
+	b = append(b, "}}"...)
+	return b, nil
+}
+
 // encodeJSON renders v without escaping <, > and & (encoding/json's default), so that each change's
 // data goes out byte for byte as the log holds it: a name such as "Sở KH&CN" must reach the phone as
 // written, or the phone's checksum of it would not match the server's.
@@ -134,6 +208,7 @@ func (a *API) phone(c echo.Context) (identity.Principal, error) {
 // accepts it, with an ETag of the uncompressed body; a request whose If-None-Match names that ETag
 // gets 304 with no body.
 func (a *API) pull(c echo.Context) error {
+	started := time.Now()
 	var in pullRequest
 	if err := httpcore.Bind(c, &in); err != nil {
 		return err
@@ -153,25 +228,36 @@ func (a *API) pull(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := encodeJSON(toPullResponse(pages))
+	body, err := encodePull(toPullResponse(pages))
 	if err != nil {
 		return errs.E(errs.Op("mobilehttp.pull"), errs.Internal, err)
 	}
 	h := c.Response().Header()
 	h.Add("Vary", "Accept-Encoding")
+	// The handler's time, for operators and the benchmarks (a standard header), set just before the
+	// answer is written.
+	timing := func() {
+		h.Set("Server-Timing", fmt.Sprintf("pull;dur=%.3f", float64(time.Since(started).Microseconds())/1000))
+	}
 	if a.Sync.Clock != nil {
 		h.Set("Date", a.Sync.Clock.Now().UTC().Format(http.TimeFormat))
 	}
 	tag := etag(body)
 	h.Set("ETag", tag)
 	if noneMatch(c.Request().Header.Get("If-None-Match"), tag) {
+		timing()
 		return c.NoContent(http.StatusNotModified)
 	}
-	if !acceptsGzip(c.Request().Header.Get("Accept-Encoding")) {
+	// A small answer (the usual pull of a phone that is up to date) goes plain: gzip would save a
+	// few dozen bytes and cost more server time than the rest of the pull.
+	if len(body) < gzipMinBytes || !acceptsGzip(c.Request().Header.Get("Accept-Encoding")) {
+		timing()
 		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body)
 	}
 	var zb bytes.Buffer
-	zw := gzip.NewWriter(&zb)
+	zw := gzipWriters.Get().(*gzip.Writer) // BestSpeed: a third of the time, and still far under the size target
+	defer gzipWriters.Put(zw)
+	zw.Reset(&zb)
 	if _, err := zw.Write(body); err != nil {
 		return errs.E(errs.Op("mobilehttp.pull"), errs.Internal, err)
 	}
@@ -179,8 +265,18 @@ func (a *API) pull(c echo.Context) error {
 		return errs.E(errs.Op("mobilehttp.pull"), errs.Internal, err)
 	}
 	h.Set("Content-Encoding", "gzip")
+	timing()
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, zb.Bytes())
 }
+
+// gzipMinBytes is the smallest pull answer sent compressed.
+const gzipMinBytes = 1024
+
+// gzipWriters are reused: a new gzip.Writer allocates about 800 KB of tables.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+	return zw
+}}
 
 // etag is a weak entity tag of the uncompressed body: weak, because the gzip and the plain answers
 // carry the same tag and are equal in content only, not byte for byte.

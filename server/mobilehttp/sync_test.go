@@ -228,3 +228,20 @@ func TestPushRouteTakesABatch(t *testing.T) {
 		}
 	}
 }
+
+// TestEncodePullIsEncodeJSON: the hand-written encoder of pull answers gives the bytes encoding/json
+// gives (without HTML escaping), data included.
+func TestEncodePullIsEncodeJSON(t *testing.T) {
+	r := samplePull()
+	want, err := encodeJSON(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := encodePull(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Fatalf("encodePull:\n%s\nencoding/json:\n%s", got, want)
+	}
+}

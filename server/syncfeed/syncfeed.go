@@ -175,6 +175,10 @@ type Log interface {
 	// be read; errs.Stale/CodeCursorReset when the phone must start the dataset over (also when the
 	// cursor was issued for other scopes); errs.Unavailable when the database cannot be reached.
 	Since(ctx context.Context, orgID, dataset string, scopes []string, cursor Cursor, limit int) (Page, error)
+	// ChangedSince tells, for each dataset, whether anything of the organisation or of the national
+	// data was logged past the position, in any scope: a dataset reported unchanged has nothing new
+	// for any phone whose cursor is at that position. It lets an empty incremental pull cost one query.
+	ChangedSince(ctx context.Context, orgID string, positions map[string]Position) (map[string]bool, error)
 }
 
 // Cursor is a position in the log, opaque to phones: they store it and send it back.

@@ -85,10 +85,29 @@ func (s *Service) Pull(ctx context.Context, p identity.Principal, cursors map[st
 	if err != nil {
 		return nil, errs.E(op, err)
 	}
+	// The datasets whose cursor is valid for the phone's scopes and past which nothing was logged have
+	// nothing new: one query answers all of them (the usual pull of a phone that is up to date).
+	positions := map[string]syncfeed.Position{}
+	for name, cursor := range cursors {
+		if cursor == "" {
+			continue
+		}
+		if pos, err := cursor.Decode(name, syncfeed.Fingerprint(name, scopes[name])); err == nil {
+			positions[name] = pos
+		}
+	}
+	changed, err := s.Log.ChangedSince(ctx, p.OrgID, positions)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
 	out := make(map[string]DatasetPage, len(cursors))
 	for _, name := range syncfeed.Datasets {
 		cursor, ok := cursors[name]
 		if !ok {
+			continue
+		}
+		if _, known := positions[name]; known && !changed[name] {
+			out[name] = DatasetPage{Page: syncfeed.Page{Next: cursor, Complete: true}}
 			continue
 		}
 		page, err := s.Log.Since(ctx, p.OrgID, name, scopes[name], cursor, limit)
