@@ -262,7 +262,7 @@ func (s *Store) Since(ctx context.Context, orgID, dataset string, scopes []strin
 			// Nothing in the phone's scopes yet: the cursor moves to the end of the log as this
 			// snapshot sees it, so that the next pull is an incremental one (answered by ChangedSince)
 			// rather than a pull from the start again. Everything up to there is final (xmin).
-			top, err := s.logTop(tx, orgID, dataset)
+			top, err := s.logTop(tx)
 			if err != nil {
 				return err
 			}
@@ -338,7 +338,7 @@ func (s *Store) ChangedSince(ctx context.Context, orgID string, positions map[st
 // logTop is the last position of the log that a cursor may stand on, as tx sees it: the last row
 // of the whole log (on PostgreSQL, the last one below the snapshot's xmin, since everything up to it
 // is final); the zero Position for an empty log.
-func (s *Store) logTop(tx *gorm.DB, orgID, dataset string) (syncfeed.Position, error) {
+func (s *Store) logTop(tx *gorm.DB) (syncfeed.Position, error) {
 	var top syncfeed.Position
 	if s.dialect != Postgres {
 		err := tx.Raw("SELECT COALESCE(MAX(id), 0) FROM changes").Scan(&top.ID).Error
