@@ -51,7 +51,7 @@ func startServer(t *testing.T, vars map[string]string, args ...string) (string, 
 	var out, errOut syncBuffer
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, append([]string{"serve"}, args...), envOf(vars), &out, &errOut) }()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(90 * time.Second) // demo seeding under the race detector on a busy machine
 	for time.Now().Before(deadline) {
 		if m := listening.FindStringSubmatch(errOut.String()); m != nil {
 			return "http://" + m[1], &out, func() int { cancel(); return <-done }

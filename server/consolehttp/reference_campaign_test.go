@@ -15,6 +15,7 @@ import (
 	"github.com/skhcn-caobang/thanhtra/server/errs"
 	"github.com/skhcn-caobang/thanhtra/server/identity"
 	"github.com/skhcn-caobang/thanhtra/server/legal"
+	"github.com/skhcn-caobang/thanhtra/server/syncdata"
 )
 
 const (
@@ -133,7 +134,7 @@ func TestReferenceAndCampaignBodiesMatchOpenAPI(t *testing.T) {
 			v.ReplacedBy, v.ValidTo = refVersion, legal.NewDate(2026, 7, 1)
 		}
 		versions = append(versions, toViolationVersion(v))
-		kinds[toViolationVersion(v).Fine.(interface{ kind() string }).kind()] = true
+		kinds[fineKind(toViolationVersion(v).Fine)] = true
 	}
 	f := func(x float64) *legal.Factor { y := legal.FactorOf(x); return &y }
 	multiple := cat.Violations[0]
@@ -260,9 +261,18 @@ func TestReferenceAndCampaignBodiesMatchOpenAPI(t *testing.T) {
 	}
 }
 
-func (f fixedFine) kind() string    { return f.Kind }
-func (f tieredFine) kind() string   { return f.Kind }
-func (f multipleFine) kind() string { return f.Kind }
+// fineKind is the kind of a fine in its wire form.
+func fineKind(f any) string {
+	switch f := f.(type) {
+	case syncdata.FixedFine:
+		return f.Kind
+	case syncdata.TieredFine:
+		return f.Kind
+	case syncdata.MultipleFine:
+		return f.Kind
+	}
+	return ""
+}
 
 // TestFineInput reads each fine model strictly, naming what does not fit as the domain would.
 func TestFineInput(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"github.com/skhcn-caobang/thanhtra/server/checklist"
 	"github.com/skhcn-caobang/thanhtra/server/errs"
 	"github.com/skhcn-caobang/thanhtra/server/legal"
+	"github.com/skhcn-caobang/thanhtra/server/syncdata"
 )
 
 // Wire types of the national reference data: the legal catalogue and the published checklists. The
@@ -34,66 +35,8 @@ func emptyIfNil[T any](s []T) []T {
 	return s
 }
 
-// measure is legal-violations.schema.json#/$defs/measure.
-type measure struct {
-	Text      string `json:"text"`
-	Confirmed bool   `json:"confirmed"`
-}
-
-// fixedFine, tieredFine and multipleFine are the three fine models of
-// legal-violations.schema.json#/$defs (fixed, tiers, multiple).
-type (
-	fixedFine struct {
-		Kind string `json:"kind"` // "fixed"
-		Min  *int64 `json:"min"`
-		Max  *int64 `json:"max"`
-	}
-	tieredFine struct {
-		Kind     string `json:"kind"` // "tiers"
-		Quantity string `json:"quantity"`
-		Tiers    []tier `json:"tiers"`
-	}
-	tier struct {
-		Over       *int64  `json:"over"`
-		UpTo       *int64  `json:"up_to"`
-		Min        *int64  `json:"min"`
-		Max        *int64  `json:"max"`
-		LegalBasis string  `json:"legal_basis"`
-		Confirmed  bool    `json:"confirmed"`
-		Source     string  `json:"source"`
-		Note       *string `json:"note"`
-	}
-	multipleFine struct {
-		Kind     string   `json:"kind"` // "multiple"
-		Quantity string   `json:"quantity"`
-		MinTimes *float64 `json:"min_times"`
-		MaxTimes *float64 `json:"max_times"`
-	}
-)
-
-func toFine(m legal.FineModel) any {
-	factor := func(f *legal.Factor) *float64 {
-		if f == nil {
-			return nil
-		}
-		x := f.Float()
-		return &x
-	}
-	switch m := m.(type) {
-	case legal.FixedRange:
-		return fixedFine{Kind: "fixed", Min: m.Min, Max: m.Max}
-	case legal.Tiers:
-		out := tieredFine{Kind: "tiers", Quantity: string(m.Quantity), Tiers: make([]tier, len(m.Tiers))}
-		for i, t := range m.Tiers {
-			out.Tiers[i] = tier{Over: t.Over, UpTo: t.UpTo, Min: t.Range.Min, Max: t.Range.Max, LegalBasis: t.LegalBasis,
-				Confirmed: t.Confirmed, Source: t.Source, Note: nullString(t.Note)}
-		}
-		return out
-	case legal.Multiple:
-		return multipleFine{Kind: "multiple", Quantity: string(m.Of), MinTimes: factor(m.MinTimes), MaxTimes: factor(m.MaxTimes)}
-	}
-	return fixedFine{Kind: "fixed"} // no model: shown as a range nobody knows
-}
+// The fine models and measures have one wire form, syncdata's: the console and the phones show the
+// catalogue in the shape of legal-violations.schema.json#/$defs.
 
 // fineInput keeps a request's fine as JSON until its kind is known; each kind is then decoded
 // strictly into its own struct.
@@ -134,13 +77,13 @@ func (f fineInput) model(k *[]errs.FieldError) legal.FineModel {
 	}
 	switch head.Kind {
 	case "fixed":
-		var x fixedFine
+		var x syncdata.FixedFine
 		if !strict(&x) {
 			return bad("fine")
 		}
 		return legal.FixedRange{Min: x.Min, Max: x.Max}
 	case "tiers":
-		var x tieredFine
+		var x syncdata.TieredFine
 		if !strict(&x) {
 			return bad("fine")
 		}
@@ -155,7 +98,7 @@ func (f fineInput) model(k *[]errs.FieldError) legal.FineModel {
 		}
 		return out
 	case "multiple":
-		var x multipleFine
+		var x syncdata.MultipleFine
 		if !strict(&x) {
 			return bad("fine")
 		}
@@ -179,38 +122,30 @@ func (f fineInput) model(k *[]errs.FieldError) legal.FineModel {
 // data file, with its ID (which setting a missing range names), the version that replaced it, and
 // whether some amount of its fine is not known.
 type violationVersion struct {
-	ID                  string    `json:"id"`
-	Code                string    `json:"code"`
-	Decree              *string   `json:"decree"`
-	Article             string    `json:"article"`
-	Clause              string    `json:"clause"`
-	Point               string    `json:"point"`
-	LegalBasis          string    `json:"legal_basis"`
-	DescriptionVI       string    `json:"description_vi"`
-	DescriptionEN       string    `json:"description_en"`
-	Sector              string    `json:"sector"`
-	Subjects            []string  `json:"subjects"`
-	Fine                any       `json:"fine"` // fixedFine, tieredFine or multipleFine
-	WarningAllowed      bool      `json:"warning_allowed"`
-	AdditionalPenalties []measure `json:"additional_penalties"`
-	RemedialMeasures    []measure `json:"remedial_measures"`
-	Aliases             []string  `json:"aliases"`
-	Corrects            []string  `json:"corrects"`
-	Note                *string   `json:"note"`
-	Confirmed           bool      `json:"confirmed"`
-	Source              string    `json:"source"`
-	ValidFrom           string    `json:"valid_from"`
-	ValidTo             *string   `json:"valid_to"`
-	ReplacedBy          *string   `json:"replaced_by"`
-	RangeMissing        bool      `json:"range_missing"`
-}
-
-func toMeasures(ms []legal.Measure) []measure {
-	out := make([]measure, len(ms))
-	for i, m := range ms {
-		out[i] = measure(m)
-	}
-	return out
+	ID                  string             `json:"id"`
+	Code                string             `json:"code"`
+	Decree              *string            `json:"decree"`
+	Article             string             `json:"article"`
+	Clause              string             `json:"clause"`
+	Point               string             `json:"point"`
+	LegalBasis          string             `json:"legal_basis"`
+	DescriptionVI       string             `json:"description_vi"`
+	DescriptionEN       string             `json:"description_en"`
+	Sector              string             `json:"sector"`
+	Subjects            []string           `json:"subjects"`
+	Fine                any                `json:"fine"` // syncdata.FixedFine, TieredFine or MultipleFine
+	WarningAllowed      bool               `json:"warning_allowed"`
+	AdditionalPenalties []syncdata.Measure `json:"additional_penalties"`
+	RemedialMeasures    []syncdata.Measure `json:"remedial_measures"`
+	Aliases             []string           `json:"aliases"`
+	Corrects            []string           `json:"corrects"`
+	Note                *string            `json:"note"`
+	Confirmed           bool               `json:"confirmed"`
+	Source              string             `json:"source"`
+	ValidFrom           string             `json:"valid_from"`
+	ValidTo             *string            `json:"valid_to"`
+	ReplacedBy          *string            `json:"replaced_by"`
+	RangeMissing        bool               `json:"range_missing"`
 }
 
 func toViolationVersion(v legal.Violation) violationVersion {
@@ -220,8 +155,8 @@ func toViolationVersion(v legal.Violation) violationVersion {
 	}
 	return violationVersion{ID: v.ID, Code: v.Code, Decree: nullString(v.Decree), Article: v.Article, Clause: v.Clause,
 		Point: v.Point, LegalBasis: v.LegalBasis, DescriptionVI: v.DescriptionVI, DescriptionEN: v.DescriptionEN,
-		Sector: string(v.Sector), Subjects: subjects, Fine: toFine(v.Fine), WarningAllowed: v.WarningAllowed,
-		AdditionalPenalties: toMeasures(v.AdditionalPenalties), RemedialMeasures: toMeasures(v.RemedialMeasures),
+		Sector: string(v.Sector), Subjects: subjects, Fine: syncdata.FineOf(v.Fine), WarningAllowed: v.WarningAllowed,
+		AdditionalPenalties: syncdata.Measures(v.AdditionalPenalties), RemedialMeasures: syncdata.Measures(v.RemedialMeasures),
 		Aliases: emptyIfNil(v.Aliases), Corrects: emptyIfNil(v.Corrects), Note: nullString(v.Note), Confirmed: v.Confirmed,
 		Source: v.Source, ValidFrom: v.ValidFrom.String(), ValidTo: nullDay(v.ValidTo), ReplacedBy: nullString(v.ReplacedBy),
 		RangeMissing: v.RangeMissing()}
@@ -255,27 +190,27 @@ func toViolationRevision(r legal.Revision) violationRevision {
 // violationRequest is schemas/legal-violation-request.schema.json: a version of a catalogue entry in
 // the format of the data file.
 type violationRequest struct {
-	Code                string    `json:"code"`
-	Decree              *string   `json:"decree,omitempty"`
-	Article             string    `json:"article,omitempty"`
-	Clause              string    `json:"clause,omitempty"`
-	Point               string    `json:"point,omitempty"`
-	LegalBasis          string    `json:"legal_basis,omitempty"`
-	DescriptionVI       string    `json:"description_vi"`
-	DescriptionEN       string    `json:"description_en,omitempty"`
-	Sector              string    `json:"sector"`
-	Subjects            []string  `json:"subjects"`
-	Fine                fineInput `json:"fine"`
-	WarningAllowed      bool      `json:"warning_allowed,omitempty"`
-	AdditionalPenalties []measure `json:"additional_penalties,omitempty"`
-	RemedialMeasures    []measure `json:"remedial_measures,omitempty"`
-	Aliases             []string  `json:"aliases,omitempty"`
-	Corrects            []string  `json:"corrects,omitempty"`
-	Note                *string   `json:"note,omitempty"`
-	Confirmed           bool      `json:"confirmed,omitempty"`
-	Source              string    `json:"source"`
-	ValidFrom           string    `json:"valid_from"`
-	ValidTo             *string   `json:"valid_to,omitempty"`
+	Code                string             `json:"code"`
+	Decree              *string            `json:"decree,omitempty"`
+	Article             string             `json:"article,omitempty"`
+	Clause              string             `json:"clause,omitempty"`
+	Point               string             `json:"point,omitempty"`
+	LegalBasis          string             `json:"legal_basis,omitempty"`
+	DescriptionVI       string             `json:"description_vi"`
+	DescriptionEN       string             `json:"description_en,omitempty"`
+	Sector              string             `json:"sector"`
+	Subjects            []string           `json:"subjects"`
+	Fine                fineInput          `json:"fine"`
+	WarningAllowed      bool               `json:"warning_allowed,omitempty"`
+	AdditionalPenalties []syncdata.Measure `json:"additional_penalties,omitempty"`
+	RemedialMeasures    []syncdata.Measure `json:"remedial_measures,omitempty"`
+	Aliases             []string           `json:"aliases,omitempty"`
+	Corrects            []string           `json:"corrects,omitempty"`
+	Note                *string            `json:"note,omitempty"`
+	Confirmed           bool               `json:"confirmed,omitempty"`
+	Source              string             `json:"source"`
+	ValidFrom           string             `json:"valid_from"`
+	ValidTo             *string            `json:"valid_to,omitempty"`
 }
 
 // domain maps the request to a version; what cannot be read (a day, the fine) is noted in k with the
@@ -294,7 +229,7 @@ func (r violationRequest) domain(k *[]errs.FieldError) legal.Violation {
 		}
 		return d
 	}
-	measures := func(ms []measure) []legal.Measure {
+	measures := func(ms []syncdata.Measure) []legal.Measure {
 		var out []legal.Measure
 		for _, m := range ms {
 			out = append(out, legal.Measure(m))

@@ -392,7 +392,9 @@ func nullString(s string) *string {
 	return &s
 }
 
-func fineOf(m legal.FineModel) any {
+// FineOf is the wire form of a fine model (FixedFine, TieredFine or MultipleFine), as
+// legal-violations.schema.json#/$defs has it; the console shows the catalogue in the same shape.
+func FineOf(m legal.FineModel) any {
 	factor := func(f *legal.Factor) *float64 {
 		if f == nil {
 			return nil
@@ -416,7 +418,8 @@ func fineOf(m legal.FineModel) any {
 	return FixedFine{Kind: "fixed"} // no model: a range nobody knows
 }
 
-func measures(ms []legal.Measure) []Measure {
+// Measures is the wire form of additional penalties or remedial measures.
+func Measures(ms []legal.Measure) []Measure {
 	out := make([]Measure, len(ms))
 	for i, m := range ms {
 		out[i] = Measure(m)
@@ -432,8 +435,8 @@ func NewViolationVersion(v legal.Violation) ViolationVersion {
 	}
 	return ViolationVersion{ID: v.ID, Code: v.Code, Decree: nullString(v.Decree), Article: v.Article, Clause: v.Clause,
 		Point: v.Point, LegalBasis: v.LegalBasis, DescriptionVI: v.DescriptionVI, DescriptionEN: v.DescriptionEN,
-		Sector: string(v.Sector), Subjects: subjects, Fine: fineOf(v.Fine), WarningAllowed: v.WarningAllowed,
-		AdditionalPenalties: measures(v.AdditionalPenalties), RemedialMeasures: measures(v.RemedialMeasures),
+		Sector: string(v.Sector), Subjects: subjects, Fine: FineOf(v.Fine), WarningAllowed: v.WarningAllowed,
+		AdditionalPenalties: Measures(v.AdditionalPenalties), RemedialMeasures: Measures(v.RemedialMeasures),
 		Aliases: orEmpty(v.Aliases), Corrects: orEmpty(v.Corrects), Note: nullString(v.Note), Confirmed: v.Confirmed,
 		Source: v.Source, ValidFrom: v.ValidFrom.String(), ValidTo: nullString(v.ValidTo.String()), ReplacedBy: nullString(v.ReplacedBy),
 		RangeMissing: v.RangeMissing()}
