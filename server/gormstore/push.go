@@ -98,6 +98,10 @@ func (s *Store) WithinBatch(ctx context.Context, orgID string, changeIDs []strin
 	return wrap(op, err, "")
 }
 
+// textArrayEscaper escapes an element of a PostgreSQL text[] literal (built once: a pull's scopes
+// hold hundreds of elements).
+var textArrayEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+
 // textArray spells strings as a PostgreSQL array literal (gorm would expand a slice into a list). The
 // strings are quoted and their quotes and backslashes escaped.
 func textArray(ss []string) string {
@@ -108,7 +112,7 @@ func textArray(ss []string) string {
 			b.WriteByte(',')
 		}
 		b.WriteByte('"')
-		b.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v))
+		textArrayEscaper.WriteString(&b, v)
 		b.WriteByte('"')
 	}
 	b.WriteByte('}')
