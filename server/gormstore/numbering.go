@@ -128,7 +128,18 @@ func (s *Store) numberState(db *gorm.DB, series numbering.Series, deviceID strin
 		return nil, nil, wrap(op, err, "")
 	}
 	var mrows []numberMarkRow
-	if err := seriesWhere(db, series).Order("number").Find(&mrows).Error; err != nil {
+	mq := seriesWhere(db, series)
+	if deviceID != "" {
+		// The marks within the device's blocks only, by range over the marks' key: the series holds
+		// every device's marks of the year, and a pull asks for them every time.
+		if len(brows) == 0 {
+			return nil, nil, nil
+		}
+		mq = db.Table("number_marks AS m").Select("m.*").
+			Joins("JOIN number_blocks AS b ON m.org_id = b.org_id AND m.issuing_unit_id = b.issuing_unit_id AND m.year = b.year AND m.number BETWEEN b.first_number AND b.last_number").
+			Where("b.org_id = ? AND b.issuing_unit_id = ? AND b.year = ? AND b.device_id = ?", series.OrgID, series.IssuingUnitID, series.Year, deviceID)
+	}
+	if err := mq.Order("number").Find(&mrows).Error; err != nil {
 		return nil, nil, wrap(op, err, "")
 	}
 	blocks := make([]numbering.Block, len(brows))
