@@ -22,7 +22,7 @@ var (
 		module + "/server/audit", module + "/server/jobs", module + "/server/blob", module + "/server/config",
 		module + "/schemas", module + "/mobile-api/contract", module + "/server/campaign",
 		module + "/server/checklist", module + "/server/paging", module + "/server/numbering", module + "/server/syncfeed", module + "/server/syncpush", module + "/server/syncdata", module + "/server/syncsvc",
-		module + "/server/legal",
+		module + "/server/legal", module + "/server/penalty",
 		module + "/server/adminunit", module + "/server/registry", module + "/server/registry/importer", module + "/server/registry/vntext",
 	}
 	testOnly = []string{module + "/schemas/schematest", module + "/server/gormstore/storetest", module + "/server/blob/blobtest"}
