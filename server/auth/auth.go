@@ -209,16 +209,21 @@ func (s *Service) Refresh(ctx context.Context, raw string) (Pair, error) {
 			return Pair{}, errs.E(op, err)
 		}
 	}
-	if t.UsedAt != nil && now.Sub(*t.UsedAt) <= s.cfg.Grace && t.ReplacedBy != "" {
+	if t.UsedAt != nil && t.ReplacedBy != "" {
+		// A retry of a refresh whose answer was lost: within the grace window, or later while its
+		// successor was never used (a phone that lost its signal right after sending the refresh, in
+		// the mountains, for hours). A copy of the old token used after the successor was is theft.
 		next, err := s.store.RefreshTokenByID(ctx, t.ReplacedBy)
 		if err != nil {
 			return Pair{}, errs.E(op, err)
 		}
-		if next.RevokedAt != nil {
-			return Pair{}, errs.E(op, errs.Unauthenticated, errs.CodeRefreshInvalid)
+		if now.Sub(*t.UsedAt) <= s.cfg.Grace || (next.UsedAt == nil && next.RevokedAt == nil && now.Before(next.ExpiresAt)) {
+			if next.RevokedAt != nil {
+				return Pair{}, errs.E(op, errs.Unauthenticated, errs.CodeRefreshInvalid)
+			}
+			nextRaw, _ := s.derive(raw)
+			return s.pair(acct, next, nextRaw)
 		}
-		nextRaw, _ := s.derive(raw)
-		return s.pair(acct, next, nextRaw)
 	}
 	if t.RevokedAt != nil {
 		return Pair{}, errs.E(op, errs.Unauthenticated, errs.CodeRefreshInvalid)

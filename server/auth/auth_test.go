@@ -246,17 +246,40 @@ func TestRefreshRotation(t *testing.T) {
 			t.Fatalf("the new token must still work: %v", err)
 		}
 	})
-	t.Run("reuse after the grace window kills the family", func(t *testing.T) {
+	t.Run("retry after the grace window while the successor is unused gets the same pair", func(t *testing.T) {
 		f := newFixture(t)
 		p0 := f.login(t, "dev-1")
 		p1, err := f.auth.Refresh(ctx, p0.RefreshToken)
 		if err != nil {
 			t.Fatal(err)
 		}
+		f.clock.Advance(6 * time.Hour) // the phone lost its signal right after sending the refresh
+		again, err := f.auth.Refresh(ctx, p0.RefreshToken)
+		if err != nil {
+			t.Fatalf("retry: %v", err)
+		}
+		if again.RefreshToken != p1.RefreshToken {
+			t.Fatal("a retry while the successor is unused must get the successor")
+		}
+		if _, err := f.auth.Refresh(ctx, p1.RefreshToken); err != nil {
+			t.Fatalf("the successor must work: %v", err)
+		}
+	})
+	t.Run("reuse after the grace window once the successor was used kills the family", func(t *testing.T) {
+		f := newFixture(t)
+		p0 := f.login(t, "dev-1")
+		p1, err := f.auth.Refresh(ctx, p0.RefreshToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p2, err := f.auth.Refresh(ctx, p1.RefreshToken)
+		if err != nil {
+			t.Fatal(err)
+		}
 		f.clock.Advance(f.cfg.Grace + time.Second)
 		_, err = f.auth.Refresh(ctx, p0.RefreshToken)
 		wantCode(t, err, errs.CodeRefreshReused)
-		_, err = f.auth.Refresh(ctx, p1.RefreshToken)
+		_, err = f.auth.Refresh(ctx, p2.RefreshToken)
 		wantCode(t, err, errs.CodeRefreshInvalid)
 		if _, err := f.auth.Login(ctx, "inspector1", password, auth.DeviceInfo{ClientID: "dev-1"}); err != nil {
 			t.Fatalf("logging in again must work: %v", err)
