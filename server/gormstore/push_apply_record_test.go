@@ -76,6 +76,7 @@ func TestApplyRecord(t *testing.T) {
 		t.Fatalf("number 3 in the register: %+v %v", m, ok)
 	}
 	// The phone's block is sent again with the number marked (dataset numbers).
+	settle(t, w.s)
 	blocks, err := w.s.Since(context.Background(), w.org.ID, syncfeed.Numbers, []string{syncfeed.DeviceScope(w.leader.DeviceID)}, "", 100)
 	if err != nil || len(blocks.Changes) != 1 || !strings.Contains(string(blocks.Changes[0].Data), `{"number":3,"state":"used","entity_id":"`+id+`"}`) {
 		t.Fatalf("the device's block: %+v %v", blocks.Changes, err)
