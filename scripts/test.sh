@@ -18,6 +18,8 @@ cd "$(dirname "$0")/.."
 source scripts/lib/versitygw.sh
 # shellcheck source=lib/postgres.sh
 source scripts/lib/postgres.sh
+# shellcheck source=lib/poppler.sh
+source scripts/lib/poppler.sh
 
 require_pg=${TEST_REQUIRE_POSTGRES:-0}
 require_s3=${TEST_REQUIRE_S3:-0}
@@ -40,6 +42,13 @@ else
 		"Install gcc (apt-get install gcc) to run the tests as CI does."
 fi
 
+# The document renderer's golden-image tests need pdftoppm; where CI makes the real engines
+# mandatory, they must not skip either.
+poppler_ensure || loud "pdftoppm (poppler-utils) is missing: the document golden-image tests will skip."
+if [[ $require_pg == 1 ]]; then
+	export TEST_REQUIRE_PDFTOPPM=1
+fi
+
 say "gofmt and go vet"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './data/*'))
 if [[ -n $unformatted ]]; then
@@ -50,7 +59,7 @@ go vet ./...
 
 say "tests on the embedded engines: SQLite + local object store"
 env -u TEST_DATABASE_URL -u TEST_REQUIRE_POSTGRES -u TEST_S3_ENDPOINT -u TEST_REQUIRE_S3 \
-	go test "${race[@]}" "$@" ./...
+	go test "${race[@]}" -timeout 25m "$@" ./...
 engines="sqlite+local: passed"
 
 say "real engines: PostgreSQL + S3 (versitygw)"
@@ -84,7 +93,7 @@ if ((have_pg || have_s3)); then
 	# data races it finds are in our Go code, not in the engine behind it; this pass checks the SQL and
 	# the S3 protocol, at a third of the time.
 	say "tests on ${label[*]}"
-	env "${run_env[@]}" go test "$@" ./...
+	env "${run_env[@]}" go test -timeout 25m "$@" ./...
 	engines="$engines; $(IFS=+; echo "${label[*]}"): passed"
 else
 	loud "PostgreSQL and S3 unreachable: only the embedded engines were tested."

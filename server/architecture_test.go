@@ -20,9 +20,10 @@ var (
 	domain     = []string{
 		module + "/server/errs", module + "/server/clock", module + "/server/identity", module + "/server/auth",
 		module + "/server/audit", module + "/server/jobs", module + "/server/blob", module + "/server/config",
-		module + "/schemas", module + "/mobile-api/contract", module + "/server/campaign",
+		module + "/schemas", module + "/mobile-api/contract", module + "/mobile-api/document", module + "/server/campaign",
 		module + "/server/checklist", module + "/server/paging", module + "/server/numbering", module + "/server/syncfeed", module + "/server/syncpush", module + "/server/syncdata", module + "/server/syncsvc",
-		module + "/server/legal", module + "/server/penalty",
+		module + "/server/legal", module + "/server/penalty", module + "/server/evidence",
+		module + "/server/evidenceview", module + "/server/thumbnail", module + "/server/integrity",
 		module + "/server/adminunit", module + "/server/registry", module + "/server/registry/importer", module + "/server/registry/vntext",
 	}
 	testOnly = []string{module + "/schemas/schematest", module + "/server/gormstore/storetest", module + "/server/blob/blobtest"}

@@ -48,7 +48,7 @@ func commands() []command {
 		{name: "user", usage: "user create|disable|enable|reset-password|list …", run: cmdUser},
 		{name: "device", usage: "device list [-org C] [-login L] | device revoke -org C -id ID -reason R", run: cmdDevice},
 		{name: "registry", usage: "registry import -org C -file F.csv|F.xlsx [-apply] [-progress N]   dry run unless -apply", run: cmdRegistry},
-		{name: "verify", usage: "verify                          check every audit chain and anchor; non-zero exit on a problem", run: cmdVerify},
+		{name: "verify", usage: "verify [-audit-only] [-workers N]   check every audit chain and anchor, and re-hash every stored evidence object and record document; non-zero exit on a problem", run: cmdVerify},
 		{name: "jobs", usage: "jobs list [-state dead] [-org C] | jobs retry -id ID", run: cmdJobs},
 		{name: "help", usage: "help                            this list", run: cmdHelp},
 	}

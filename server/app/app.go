@@ -39,6 +39,8 @@ import (
 	"github.com/skhcn-caobang/thanhtra/server/config"
 	"github.com/skhcn-caobang/thanhtra/server/consolehttp"
 	"github.com/skhcn-caobang/thanhtra/server/errs"
+	"github.com/skhcn-caobang/thanhtra/server/evidence"
+	"github.com/skhcn-caobang/thanhtra/server/evidenceview"
 	"github.com/skhcn-caobang/thanhtra/server/gormstore"
 	"github.com/skhcn-caobang/thanhtra/server/httpcore"
 	"github.com/skhcn-caobang/thanhtra/server/identity"
@@ -46,9 +48,11 @@ import (
 	"github.com/skhcn-caobang/thanhtra/server/legal"
 	"github.com/skhcn-caobang/thanhtra/server/mobilehttp"
 	"github.com/skhcn-caobang/thanhtra/server/numbering"
+	"github.com/skhcn-caobang/thanhtra/server/penalty"
 	"github.com/skhcn-caobang/thanhtra/server/registry"
 	"github.com/skhcn-caobang/thanhtra/server/syncpush"
 	"github.com/skhcn-caobang/thanhtra/server/syncsvc"
+	"github.com/skhcn-caobang/thanhtra/server/thumbnail"
 )
 
 // Options are what tests may replace; the zero value is production.
@@ -76,6 +80,14 @@ type App struct {
 	// The phone's sync (pull and push) and the chief's quarantine of pushed changes.
 	Sync       *syncsvc.Service
 	Quarantine *syncsvc.Quarantine
+	// Evidence is the intake of evidence bytes (announce, resumable upload, cleanup).
+	Evidence *evidence.Service
+	// Thumbnails makes evidence thumbnails in the background; EvidenceView shows evidence to the
+	// console and the phones (evidence_view.go).
+	Thumbnails   *thumbnail.Service
+	EvidenceView *evidenceview.Service
+	// Penalties runs penalty cases from the submitted record to closure (penalty.go).
+	Penalties *penalty.Service
 
 	Echo    *echo.Echo
 	Console *consolehttp.API
@@ -122,6 +134,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 		a.Store.Close()
 		return nil, err
 	}
+	a.Blobs = retainEvidence(a.Blobs, cfg, o.Clock)
 	key, err := tokenKey(cfg)
 	if err != nil {
 		a.Store.Close()
@@ -143,6 +156,21 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 		Limits: syncpush.DefaultLimits, Numbers: &numbering.Service{Store: a.Store, Clock: o.Clock, IDs: o.IDs},
 		Units: a.Store, Clock: o.Clock}
 	a.Quarantine = &syncsvc.Quarantine{Store: a.Store, Clock: o.Clock}
+	// Evidence announced in a push is judged by the intake's limits, as one announced for upload.
+	evidenceLimits := evidence.Limits{MaxObjectBytes: cfg.EvidenceMaxObjectBytes, MaxVisitBytes: cfg.EvidenceMaxVisitBytes,
+		DeviceDailyBytes: cfg.EvidenceDeviceDailyBytes, WholeMaxBytes: cfg.EvidenceWholeMaxBytes, AbandonAfter: cfg.EvidenceAbandonAfter}
+	if as, ok := a.Sync.Appliers.(syncpush.Appliers); ok {
+		as["evidence"] = a.Store.EvidenceApplier(evidenceLimits)
+	}
+	a.Evidence = &evidence.Service{Store: a.Store, Blobs: a.Blobs, Clock: o.Clock, Limits: evidenceLimits, Log: log}
+	a.Evidence.Arrived = func(ctx context.Context, obj evidence.Object) {
+		if a.Thumbnails == nil {
+			return
+		}
+		if err := a.Thumbnails.Enqueue(ctx, obj.OrgID, obj.SHA256, obj.ContentType); err != nil {
+			log.Warn("asking for a thumbnail failed; the sweep makes it later", "sha256", obj.SHA256, "err", err)
+		}
+	}
 	if err := a.seedReferenceData(ctx); err != nil {
 		a.Store.Close()
 		return nil, err
@@ -164,6 +192,20 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 		return err
 	})
 	a.Jobs.Every("audit.anchor", cfg.AuditAnchorEvery)
+	a.Jobs.Register("evidence.cleanup", func(ctx context.Context, _ jobs.Job) error {
+		uploads, strays, err := a.Evidence.Cleanup(ctx)
+		if uploads+strays > 0 {
+			log.Info("abandoned evidence uploads removed", "uploads", uploads, "stray_chunks", strays)
+		}
+		return err
+	})
+	a.Jobs.Every("evidence.cleanup", 24*time.Hour)
+	// A signed record's document (canonical JSON and PDF of form MBB01), enqueued by the push.
+	a.Jobs.Register(gormstore.JobRecordDocument, func(ctx context.Context, j jobs.Job) error {
+		return a.Store.MakeRecordDocument(ctx, a.Blobs, j)
+	})
+	a.wireEvidenceView(log)
+	a.wirePenalties(log, o.IDs)
 	a.buildHTTP()
 	return a, nil
 }
@@ -228,7 +270,8 @@ func openBlobs(ctx context.Context, cfg config.Config) (blob.Store, error) {
 		return s, nil
 	}
 	s, err := s3blob.New(ctx, s3blob.Config{Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
-		Bucket: cfg.S3Bucket, Region: cfg.S3Region, UseTLS: cfg.S3UseTLS, CreateBucket: cfg.S3CreateBucket})
+		Bucket: cfg.S3Bucket, Region: cfg.S3Region, UseTLS: cfg.S3UseTLS, CreateBucket: cfg.S3CreateBucket,
+		ObjectLock: cfg.S3ObjectLock, LockMode: cfg.S3LockMode, PublicURL: cfg.S3PublicURL})
 	if err != nil {
 		return nil, &StartupError{"S3_ENDPOINT", err}
 	}
@@ -313,6 +356,10 @@ func (a *App) buildHTTP() {
 		Registry: a.Registry, Legal: a.Legal, Checklists: a.Checklists, Campaigns: a.Campaigns, Titles: a.Store,
 		Quarantine: a.Quarantine}
 	a.Mobile = &mobilehttp.API{Auth: a.Auth, Identity: a.Identity, Guard: guard, Sync: a.Sync, Messages: msgs}
+	a.Console.Evidence, a.Mobile.Evidence = a.Evidence, a.Evidence
+	a.Console.EvidenceView, a.Mobile.EvidenceView = a.EvidenceView, a.EvidenceView
+	a.Console.RecordDocuments = &consolehttp.RecordDocuments{Index: a.Store, Blobs: a.Blobs}
+	a.Console.Penalties = a.Penalties
 	a.Console.Mount(e, a.Auth, cfg.MaxBodyBytes)
 	a.Mobile.Mount(e, a.Auth, cfg.MaxBodyBytes)
 	a.Ops = a.opsRoutes(reg)

@@ -15,7 +15,9 @@ import (
 // Store is an object store. All methods are safe for concurrent use.
 //
 // Errors: a missing object is errs.NotFound with code errs.CodeObjectNotFound; an invalid key is
-// errs.Invalid; an unreachable store is errs.Unavailable; anything else is errs.Internal.
+// errs.Invalid; an unreachable store is errs.Unavailable; a locked object (PutOptions.RetainUntil)
+// that a Delete or a Put of other bytes would change is errs.Conflict with code errs.CodeObjectLocked;
+// anything else is errs.Internal.
 type Store interface {
 	// Put streams r into the object at key, replacing any object there. size is the exact length, or
 	// -1 when unknown. The object becomes visible only when complete (never half-written), and Put
@@ -43,6 +45,11 @@ type PutOptions struct {
 	ContentType string            // default application/octet-stream
 	Metadata    map[string]string // user metadata; keys are lower-case ASCII letters, digits and '-'
 	SHA256      string            // expected SHA-256 of the content, lower-case hex; empty = not checked
+	// RetainUntil, when set, locks the object until then (write once, read many): until that time it
+	// cannot be deleted, and a Put to its key is refused unless SHA256 names the bytes already there.
+	// Stores without a lock ignore it; the returned Info's RetainUntil says whether the lock took.
+	// Set it for evidence content only: upload chunks and thumbnails must stay deletable.
+	RetainUntil time.Time
 }
 
 // Info describes a stored object.
@@ -53,4 +60,17 @@ type Info struct {
 	Metadata    map[string]string
 	SHA256      string // lower-case hex; empty when the store does not know it (List may omit it)
 	ModTime     time.Time
+	// RetainUntil is when the object's lock ends (see PutOptions.RetainUntil); zero when it is not
+	// locked or the store does not know (List omits it).
+	RetainUntil time.Time
+}
+
+// Presigner is implemented by stores whose objects clients can fetch directly from the storage
+// server, without the application in between (s3blob when configured with a public URL). Callers
+// check for it with a type assertion and stream through the server when it is absent.
+type Presigner interface {
+	// PresignGet returns a URL that fetches the object at key with a plain GET, valid for ttl, whose
+	// answer carries the given Content-Type and Content-Disposition (empty: the stored ones). Making
+	// the URL needs no request to the storage server, so it does not check that the object exists.
+	PresignGet(ctx context.Context, key string, ttl time.Duration, contentType, disposition string) (string, error)
 }

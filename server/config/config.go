@@ -31,6 +31,12 @@ type Config struct {
 	S3UseTLS       bool
 	S3Region       string
 	S3CreateBucket bool
+	// Viewing and retention of evidence in the object store (docs/evidence-storage.md).
+	S3PublicURL       string        // where clients reach the S3 server; empty = bytes go through this server
+	S3PresignTTL      time.Duration // lifetime of a presigned URL
+	S3ObjectLock      bool          // the bucket has S3 Object Lock
+	S3LockMode        string        // GOVERNANCE or COMPLIANCE
+	EvidenceRetention time.Duration // evidence content is locked this long after it arrives; 0 = not locked
 
 	TokenKey        []byte // empty with SQLite = generated and kept in DataDir
 	TokenIssuer     string
@@ -47,6 +53,13 @@ type Config struct {
 	ShutdownTimeout  time.Duration
 	JobWorkers       int
 	AuditAnchorEvery time.Duration
+
+	// The evidence intake's limits (server/evidence.Limits).
+	EvidenceMaxObjectBytes   int64
+	EvidenceMaxVisitBytes    int64
+	EvidenceDeviceDailyBytes int64
+	EvidenceWholeMaxBytes    int64
+	EvidenceAbandonAfter     time.Duration
 
 	LogLevel  string
 	LogFormat string // json or text
@@ -109,6 +122,31 @@ func Settings() []Setting {
 		{Env: "S3_USE_TLS", Flag: "s3-use-tls", Default: "true", Usage: "connect to S3 over HTTPS", set: func(c *Config, v string) error { return parseBool(&c.S3UseTLS, v) }},
 		{Env: "S3_REGION", Flag: "s3-region", Default: "us-east-1", Usage: "S3 region", set: func(c *Config, v string) error { c.S3Region = v; return nil }},
 		{Env: "S3_CREATE_BUCKET", Flag: "s3-create-bucket", Default: "false", Usage: "create the bucket at start if it is missing", set: func(c *Config, v string) error { return parseBool(&c.S3CreateBucket, v) }},
+		{Env: "S3_PUBLIC_URL", Flag: "s3-public-url", Usage: "scheme://host[:port] at which browsers and phones reach the S3 server, for presigned URLs valid S3_PRESIGN_TTL; empty = evidence is streamed through this server", set: func(c *Config, v string) error {
+			if v != "" {
+				u, err := url.Parse(v)
+				if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Trim(u.Path, "/") != "" || u.RawQuery != "" {
+					return errors.New("must be empty or scheme://host[:port] without a path")
+				}
+			}
+			c.S3PublicURL = v
+			return nil
+		}},
+		{Env: "S3_PRESIGN_TTL", Flag: "s3-presign-ttl", Default: "5m", Usage: "how long a presigned URL for evidence stays valid", set: func(c *Config, v string) error {
+			return parseDuration(&c.S3PresignTTL, v, 10*time.Second, time.Hour)
+		}},
+		{Env: "S3_OBJECT_LOCK", Flag: "s3-object-lock", Default: "false", Usage: "the bucket has S3 Object Lock (created with it when S3_CREATE_BUCKET makes it); needed for EVIDENCE_RETENTION on S3", set: func(c *Config, v string) error { return parseBool(&c.S3ObjectLock, v) }},
+		{Env: "S3_LOCK_MODE", Flag: "s3-lock-mode", Default: "GOVERNANCE", Usage: "retention mode of locked evidence: GOVERNANCE or COMPLIANCE", set: func(c *Config, v string) error {
+			v = strings.ToUpper(v)
+			if v != "GOVERNANCE" && v != "COMPLIANCE" {
+				return errors.New("must be GOVERNANCE or COMPLIANCE")
+			}
+			c.S3LockMode = v
+			return nil
+		}},
+		{Env: "EVIDENCE_RETENTION", Flag: "evidence-retention", Default: "0s", Usage: "evidence content cannot be deleted or replaced for this long after it arrives (object lock); 0s = not locked", set: func(c *Config, v string) error {
+			return parseDuration(&c.EvidenceRetention, v, 0, 100*366*24*time.Hour)
+		}},
 		{Env: "TOKEN_KEY", Flag: "token-key", Secret: true, Usage: "token signing key, at least 32 bytes; required with PostgreSQL (replicas share it); generated in DATA_DIR for the embedded default", set: func(c *Config, v string) error {
 			if v != "" && len(v) < 32 {
 				return errors.New("must be at least 32 bytes")
@@ -153,6 +191,21 @@ func Settings() []Setting {
 		{Env: "JOB_WORKERS", Flag: "job-workers", Default: "2", Usage: "background job workers in this process", set: func(c *Config, v string) error { return parseInt(&c.JobWorkers, v, 0, 64) }},
 		{Env: "AUDIT_ANCHOR_EVERY", Flag: "audit-anchor-every", Default: "1h", Usage: "how often an anchor commits to every audit chain head", set: func(c *Config, v string) error {
 			return parseDuration(&c.AuditAnchorEvery, v, time.Minute, 7*24*time.Hour)
+		}},
+		{Env: "EVIDENCE_MAX_OBJECT_BYTES", Flag: "evidence-max-object-bytes", Default: "52428800", Usage: "largest evidence file (photo, signature, document)", set: func(c *Config, v string) error {
+			return parseBytes(&c.EvidenceMaxObjectBytes, v, 1024, 5<<30)
+		}},
+		{Env: "EVIDENCE_MAX_VISIT_BYTES", Flag: "evidence-max-visit-bytes", Default: "524288000", Usage: "largest total of the evidence of one visit", set: func(c *Config, v string) error {
+			return parseBytes(&c.EvidenceMaxVisitBytes, v, 1024, 1<<40)
+		}},
+		{Env: "EVIDENCE_DEVICE_DAILY_BYTES", Flag: "evidence-device-daily-bytes", Default: "2147483648", Usage: "evidence bytes one device may send per day (Asia/Ho_Chi_Minh)", set: func(c *Config, v string) error {
+			return parseBytes(&c.EvidenceDeviceDailyBytes, v, 1024, 1<<40)
+		}},
+		{Env: "EVIDENCE_WHOLE_MAX_BYTES", Flag: "evidence-whole-max-bytes", Default: "4194304", Usage: "an evidence upload this small sent whole in one request is stored without chunks", set: func(c *Config, v string) error {
+			return parseBytes(&c.EvidenceWholeMaxBytes, v, 0, 16<<20)
+		}},
+		{Env: "EVIDENCE_ABANDON_AFTER", Flag: "evidence-abandon-after", Default: "168h", Usage: "an evidence upload untouched this long is removed with its chunks (daily job)", set: func(c *Config, v string) error {
+			return parseDuration(&c.EvidenceAbandonAfter, v, time.Hour, 366*24*time.Hour)
 		}},
 		{Env: "LOG_LEVEL", Flag: "log-level", Default: "info", Usage: "debug, info, warn or error", set: func(c *Config, v string) error {
 			switch v {
@@ -235,6 +288,12 @@ func (c Config) crossChecks() []string {
 	if c.S3Endpoint != "" && (c.S3AccessKey == "" || c.S3SecretKey == "") {
 		p = append(p, "S3_ACCESS_KEY, S3_SECRET_KEY: required when S3_ENDPOINT is set")
 	}
+	if c.EvidenceRetention > 0 && c.S3Endpoint != "" && !c.S3ObjectLock {
+		p = append(p, "EVIDENCE_RETENTION: needs S3_OBJECT_LOCK=true (a bucket with object lock) when S3_ENDPOINT is set")
+	}
+	if c.S3Endpoint == "" && (c.S3PublicURL != "" || c.S3ObjectLock) {
+		p = append(p, "S3_PUBLIC_URL, S3_OBJECT_LOCK: only with S3_ENDPOINT (the local object store gives no URLs and locks by itself)")
+	}
 	if c.RefreshGrace >= c.RefreshTokenTTL {
 		p = append(p, "REFRESH_GRACE: must be shorter than REFRESH_TOKEN_TTL")
 	}
@@ -282,13 +341,18 @@ func (c Config) values() map[string]string {
 		"S3_ENDPOINT": c.S3Endpoint, "S3_ACCESS_KEY": c.S3AccessKey, "S3_SECRET_KEY": c.S3SecretKey,
 		"S3_BUCKET": c.S3Bucket, "S3_USE_TLS": strconv.FormatBool(c.S3UseTLS), "S3_REGION": c.S3Region,
 		"S3_CREATE_BUCKET": strconv.FormatBool(c.S3CreateBucket),
-		"TOKEN_KEY":        string(c.TokenKey), "TOKEN_ISSUER": c.TokenIssuer, "TOKEN_AUDIENCE": c.TokenAudience,
+		"S3_PUBLIC_URL":    c.S3PublicURL, "S3_PRESIGN_TTL": c.S3PresignTTL.String(), "S3_OBJECT_LOCK": strconv.FormatBool(c.S3ObjectLock),
+		"S3_LOCK_MODE": c.S3LockMode, "EVIDENCE_RETENTION": c.EvidenceRetention.String(),
+		"TOKEN_KEY": string(c.TokenKey), "TOKEN_ISSUER": c.TokenIssuer, "TOKEN_AUDIENCE": c.TokenAudience,
 		"ACCESS_TOKEN_TTL": c.AccessTokenTTL.String(), "REFRESH_TOKEN_TTL": c.RefreshTokenTTL.String(),
 		"REFRESH_GRACE": c.RefreshGrace.String(), "LOGIN_LIMIT_ACCOUNT": strconv.Itoa(c.LoginLimitAccount),
 		"LOGIN_LIMIT_ADDRESS": strconv.Itoa(c.LoginLimitAddress), "TRUSTED_PROXIES": strings.Join(proxies, ","),
 		"MAX_BODY_BYTES": strconv.FormatInt(c.MaxBodyBytes, 10), "SHUTDOWN_TIMEOUT": c.ShutdownTimeout.String(),
 		"JOB_WORKERS": strconv.Itoa(c.JobWorkers), "AUDIT_ANCHOR_EVERY": c.AuditAnchorEvery.String(),
-		"LOG_LEVEL": c.LogLevel, "LOG_FORMAT": c.LogFormat,
+		"EVIDENCE_MAX_OBJECT_BYTES": strconv.FormatInt(c.EvidenceMaxObjectBytes, 10), "EVIDENCE_MAX_VISIT_BYTES": strconv.FormatInt(c.EvidenceMaxVisitBytes, 10),
+		"EVIDENCE_DEVICE_DAILY_BYTES": strconv.FormatInt(c.EvidenceDeviceDailyBytes, 10), "EVIDENCE_WHOLE_MAX_BYTES": strconv.FormatInt(c.EvidenceWholeMaxBytes, 10),
+		"EVIDENCE_ABANDON_AFTER": c.EvidenceAbandonAfter.String(),
+		"LOG_LEVEL":              c.LogLevel, "LOG_FORMAT": c.LogFormat,
 	}
 }
 
@@ -313,6 +377,15 @@ func parseInt(dst *int, v string, min, max int) error {
 	n, err := strconv.Atoi(v)
 	if err != nil || n < min || n > max {
 		return fmt.Errorf("must be a whole number from %d to %d", min, max)
+	}
+	*dst = n
+	return nil
+}
+
+func parseBytes(dst *int64, v string, min, max int64) error {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < min || n > max {
+		return fmt.Errorf("must be a number of bytes from %d to %d", min, max)
 	}
 	*dst = n
 	return nil

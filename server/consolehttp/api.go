@@ -15,9 +15,12 @@ import (
 	"github.com/skhcn-caobang/thanhtra/server/auth"
 	"github.com/skhcn-caobang/thanhtra/server/campaign"
 	"github.com/skhcn-caobang/thanhtra/server/checklist"
+	"github.com/skhcn-caobang/thanhtra/server/evidence"
+	"github.com/skhcn-caobang/thanhtra/server/evidenceview"
 	"github.com/skhcn-caobang/thanhtra/server/httpcore"
 	"github.com/skhcn-caobang/thanhtra/server/identity"
 	"github.com/skhcn-caobang/thanhtra/server/legal"
+	"github.com/skhcn-caobang/thanhtra/server/penalty"
 	"github.com/skhcn-caobang/thanhtra/server/registry"
 	"github.com/skhcn-caobang/thanhtra/server/syncsvc"
 )
@@ -45,13 +48,22 @@ type API struct {
 	Titles identity.TitleStore
 	// Quarantine is the push quarantine the chief works through.
 	Quarantine *syncsvc.Quarantine
+	// Evidence tells which evidence of a visit has arrived (evidence_routes.go).
+	Evidence *evidence.Service
+	// EvidenceView shows one piece of evidence, its bytes and its thumbnail (evidence_view.go).
+	EvidenceView *evidenceview.Service
+	// RecordDocuments finds the stored documents of violation records (record_documents.go).
+	RecordDocuments *RecordDocuments
+	// Penalties runs penalty cases (penalty_routes.go).
+	Penalties *penalty.Service
 }
 
 // Routes is the whole back-office API: method, path, who may call it, handler. Each area keeps its
 // table in its own file.
 func (a *API) Routes() []httpcore.Route {
 	var all []httpcore.Route
-	for _, area := range [][]httpcore.Route{a.identityRoutes(), a.registryRoutes(), a.referenceRoutes(), a.campaignRoutes(), a.syncRoutes()} {
+	for _, area := range [][]httpcore.Route{a.identityRoutes(), a.registryRoutes(), a.referenceRoutes(), a.campaignRoutes(), a.syncRoutes(), a.evidenceRoutes(),
+		a.recordDocumentRoutes(), a.evidenceViewRoutes(), a.penaltyRoutes()} {
 		all = append(all, area...)
 	}
 	return all

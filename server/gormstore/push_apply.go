@@ -2,10 +2,10 @@ package gormstore
 
 // The push appliers: how the changes phones made offline are applied to visits, violation records,
 // number marks, manual findings and evidence references (docs/sync.md; DECISIONS D4, D5, D9, D11).
-// syncpush.Apply runs each item's applier in a savepoint of the batch's one transaction; an applier
-// validates and reads first and writes last, so a refused item leaves nothing behind, and it records
-// the change phones pull (dataset visits, and the site's history in dataset sites) in the same
-// transaction.
+// syncpush.Apply runs each item's applier in a savepoint of the batch's one transaction (a run of new
+// visits in one savepoint for the run, push_batch_visit.go); an applier validates and reads first and
+// writes last, so a refused item leaves nothing behind, and it records the change phones pull (dataset
+// visits, and the site's history in dataset sites) in the same transaction.
 //
 // Payloads are the JSON objects of schemas/sync-push-*.schema.json; unknown fields are refused, so
 // that a newer phone's data is never dropped silently. The data phones pull back is
@@ -52,12 +52,13 @@ type pushAppliers struct {
 // of the visit's campaign; numbers must be the device's), the entity's version (base_version_future,
 // entity_exists, chief_decision_protected) and its own rules, and refuses with errs.Invalid (field
 // errors named payload.<field>), errs.Forbidden (out_of_scope), errs.Conflict or errs.NotFound, which
-// syncpush takes as a rejection of the item. Call it once and keep the result: it caches the parsed
-// checklist versions.
+// syncpush takes as a rejection of the item. The visit applier is also a syncpush.GroupApplier: the
+// new visits of a batch are checked together and written with a statement per table and hundred rows
+// (push_batch_visit.go). Call it once and keep the result: it caches the parsed checklist versions.
 func (s *Store) Appliers() syncpush.Appliers {
 	a := &pushAppliers{s: s, templates: map[string]*checklist.Template{}}
 	return syncpush.Appliers{
-		syncfeed.EntityVisit:  a.applier("gormstore.applyVisit", a.visit),
+		syncfeed.EntityVisit:  visitApplier{Applier: a.applier(opApplyVisit, a.visit), a: a},
 		syncfeed.EntityRecord: a.applier("gormstore.applyRecord", a.record),
 		pushNumberVoid:        a.applier("gormstore.applyNumberVoid", a.numberVoid),
 		pushFinding:           a.applier("gormstore.applyFinding", a.finding),
@@ -78,15 +79,22 @@ func (a *pushAppliers) applier(op string, f applyFunc) syncpush.Applier {
 		}
 		v, err := f(ctx, db.WithContext(ctx), by, it)
 		if err != nil {
-			err = translate(err, "")
-			if errs.Is(errs.Conflict, err) && errs.CodeOf(err) == errs.Code(errs.Conflict) {
-				// A key taken meanwhile by another push (PostgreSQL): the ID is used.
-				err = errs.E(errs.CodeEntityExists, err)
-			}
-			return 0, errs.E(errs.Op(op+" "+it.EntityID), err)
+			return 0, applierError(op, it, err)
 		}
 		return v, nil
 	})
+}
+
+// applierError is the error an applier returns for an item: the driver's error translated, a key
+// taken meanwhile by another push (PostgreSQL) reported as the ID being used, and the operation with
+// the entity ID in front. The appliers of groups (push_batch*.go) use it too, so that an item gets the
+// same error, word for word, in a group as alone.
+func applierError(op string, it syncpush.Item, err error) error {
+	err = translate(err, "")
+	if errs.Is(errs.Conflict, err) && errs.CodeOf(err) == errs.Code(errs.Conflict) {
+		err = errs.E(errs.CodeEntityExists, err)
+	}
+	return errs.E(errs.Op(op+" "+it.EntityID), err)
 }
 
 // template returns a published checklist version's template, parsed once.

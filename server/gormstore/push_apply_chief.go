@@ -3,6 +3,7 @@ package gormstore
 import (
 	"context"
 	"slices"
+	"time"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -51,30 +52,9 @@ func (s *Store) ChiefAct(ctx context.Context, orgID, entityType, entityID, statu
 	err := s.write(ctx, func(tx *gorm.DB) error {
 		e := audit.Entry{Chain: entityType + "/" + entityID, OrgID: orgID, ActorPersonID: byPersonID, At: now, Reason: comment}
 		if entityType == syncfeed.EntityRecord {
-			var r violationRecordRow
-			if err := s.lockForUpdate(tx.Where("org_id = ? AND id = ?", orgID, entityID)).Take(&r).Error; err != nil {
-				return translate(err, errs.CodeRecordNotFound)
-			}
-			version = r.Version + 1
-			if err := tx.Model(&violationRecordRow{}).Where("org_id = ? AND id = ?", orgID, entityID).Updates(map[string]any{
-				"status": status, "version": version, "locked_version": version, "chief_comment": comment, "updated_at": now}).Error; err != nil {
-				return err
-			}
-			r.Status, r.Version, r.LockedVersion, r.ChiefComment, r.UpdatedAt = status, version, version, comment, now
-			if err := s.recordRecordChange(tx, r); err != nil {
-				return err
-			}
-			var visitStatus []string
-			if err := tx.Model(&visitSyncRow{}).Where("org_id = ? AND id = ?", orgID, r.VisitID).Pluck("status", &visitStatus).Error; err != nil {
-				return err
-			}
-			if len(visitStatus) == 1 && inHistory(visitStatus[0]) {
-				if err := s.recordSiteHistory(tx, orgID, r.SiteID); err != nil {
-					return err
-				}
-			}
-			e.Action, e.Data = "record.chief_decision", map[string]any{"status": status, "version": version}
-			return s.appendAudit(tx, e)
+			var err error
+			version, err = s.chiefRecordAct(tx, orgID, entityID, status, comment, byPersonID, now)
+			return err
 		}
 		var v visitSyncRow
 		if err := s.lockForUpdate(tx.Where("org_id = ? AND id = ?", orgID, entityID)).Take(&v).Error; err != nil {
@@ -95,4 +75,35 @@ func (s *Store) ChiefAct(ctx context.Context, orgID, entityType, entityID, statu
 		return 0, wrap(string(op), err, "")
 	}
 	return version, nil
+}
+
+// chiefRecordAct is ChiefAct on a violation record inside the caller's write transaction (the
+// penalty case's acts run it in theirs): the status and comment are stored, the version goes up and
+// locks out phones' changes based on earlier versions, the change is recorded for the team's phones
+// (and the site's history) and the audit entry appended to the record's chain.
+func (s *Store) chiefRecordAct(tx *gorm.DB, orgID, recordID, status, comment, byPersonID string, now time.Time) (int64, error) {
+	var r violationRecordRow
+	if err := s.lockForUpdate(tx.Where("org_id = ? AND id = ?", orgID, recordID)).Take(&r).Error; err != nil {
+		return 0, translate(err, errs.CodeRecordNotFound)
+	}
+	version := r.Version + 1
+	if err := tx.Model(&violationRecordRow{}).Where("org_id = ? AND id = ?", orgID, recordID).Updates(map[string]any{
+		"status": status, "version": version, "locked_version": version, "chief_comment": comment, "updated_at": now}).Error; err != nil {
+		return 0, err
+	}
+	r.Status, r.Version, r.LockedVersion, r.ChiefComment, r.UpdatedAt = status, version, version, comment, now
+	if err := s.recordRecordChange(tx, r); err != nil {
+		return 0, err
+	}
+	var visitStatus []string
+	if err := tx.Model(&visitSyncRow{}).Where("org_id = ? AND id = ?", orgID, r.VisitID).Pluck("status", &visitStatus).Error; err != nil {
+		return 0, err
+	}
+	if len(visitStatus) == 1 && inHistory(visitStatus[0]) {
+		if err := s.recordSiteHistory(tx, orgID, r.SiteID); err != nil {
+			return 0, err
+		}
+	}
+	return version, s.appendAudit(tx, audit.Entry{Chain: syncfeed.EntityRecord + "/" + recordID, OrgID: orgID, ActorPersonID: byPersonID, At: now,
+		Reason: comment, Action: "record.chief_decision", Data: map[string]any{"status": status, "version": version}})
 }

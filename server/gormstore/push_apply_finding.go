@@ -50,6 +50,8 @@ type evidenceRefRow struct {
 	State       string
 	Hash        string
 	CreatedAt   time.Time
+	StoredAt    *time.Time // when its bytes arrived and were verified (migration 0016)
+	DistanceM   *float64   `gorm:"column:distance_m"` // from the site's coordinates (migration 0016)
 }
 
 func (evidenceRefRow) TableName() string { return "evidence_refs" }
@@ -341,6 +343,10 @@ func (a *pushAppliers) evidence(_ context.Context, db *gorm.DB, by syncpush.Push
 	}
 	if g := p.GPS; g != nil {
 		row.GPSLat, row.GPSLon, row.GPSAccuracy = g.Lat, g.Lon, g.AccuracyM
+	}
+	// Content the organisation already holds is stored at once (evidence.go).
+	if err := s.storeIfHeld(db, by, v, &row, now); err != nil {
+		return 0, err
 	}
 	if err := db.Create(&row).Error; err != nil {
 		return 0, err

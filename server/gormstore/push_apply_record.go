@@ -68,6 +68,7 @@ type recordPayload struct {
 	EvidenceIDs   []string          `json:"evidence_ids"`
 	Status        *string           `json:"status"`
 	Corrects      *string           `json:"corrects"`
+	recordForm                      // the optional fields of form MBB01 (record_document_payload.go)
 }
 
 // recordViolation is a catalogue violation cited by a record.
@@ -84,9 +85,10 @@ type recordPerson struct {
 	Signed     bool   `json:"signed"`
 	Refused    bool   `json:"refused"`
 	EvidenceID string `json:"evidence_id,omitempty"`
+	personForm        // the optional fields of form MBB01 (record_document_payload.go)
 }
 
-var recordRoles = []string{"inspector", "violator", "representative", "witness"}
+var recordRoles = []string{"inspector", "violator", "representative", "witness", "local_government", "interpreter", "damaged"}
 
 // recordContent is a record's content as stored (violation_records.data): the payload normalised,
 // with the subject defaulted to the site's and the status the phone set.
@@ -102,6 +104,7 @@ type recordContent struct {
 	EvidenceIDs   []string          `json:"evidence_ids"`
 	Corrects      string            `json:"corrects,omitempty"`
 	Status        string            `json:"status"`
+	recordForm
 }
 
 // check validates the payload's own shape and returns it normalised.
@@ -155,8 +158,10 @@ func (p recordPayload) check(recordID string) (recordContent, error) {
 		if pe.EvidenceID != "" && len(pe.EvidenceID) > 128 {
 			f.add(at+".evidence_id", errs.CodeInvalidValue)
 		}
+		pe.personForm.check(&f, at, pe.Refused)
 		inspectorSigned = inspectorSigned || pe.Role == "inspector" && pe.Signed
 	}
+	p.recordForm.check(&f)
 	f.refs("evidence_ids", p.EvidenceIDs)
 	// A record is signed by the inspector who drew it up, and cites what was violated.
 	if status != recordDraft {
@@ -172,7 +177,7 @@ func (p recordPayload) check(recordID string) (recordContent, error) {
 	}
 	c := recordContent{VisitID: *p.VisitID, IssuingUnitID: *p.IssuingUnitID, Year: *p.Year, Number: *p.Number,
 		DrawnUpAt: stamp(*p.DrawnUpAt), Violations: orEmpty(p.Violations), Persons: orEmpty(p.Persons),
-		EvidenceIDs: orEmpty(p.EvidenceIDs), Status: status}
+		EvidenceIDs: orEmpty(p.EvidenceIDs), Status: status, recordForm: p.recordForm.normalised()}
 	if p.SubjectID != nil {
 		c.SubjectID = *p.SubjectID
 	}
@@ -278,6 +283,16 @@ func (a *pushAppliers) record(ctx context.Context, db *gorm.DB, by syncpush.Push
 		}
 	}
 	if err := s.recordRecordChange(db, row); err != nil {
+		return 0, err
+	}
+	if err := s.enqueueRecordDocument(db, row, c.Status, now); err != nil { // its document, once signed (record_document.go)
+		return 0, err
+	}
+	before := ""
+	if len(cur) > 0 {
+		before = cur[0].Status
+	}
+	if err := s.enqueuePenaltyIntake(db, by, row, before, now); err != nil { // its penalty case, once submitted (penalty_intake.go)
 		return 0, err
 	}
 	if inHistory(v.VisitStatus) {

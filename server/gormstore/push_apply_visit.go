@@ -150,27 +150,37 @@ func (p visitPayload) check(create bool) (map[string]*checklist.Answer, error) {
 // visit applies a pushed visit change: a new visit (base version 0) or a change of its status,
 // answers, GPS position or leader. Answers merge per key (D5).
 func (a *pushAppliers) visit(ctx context.Context, db *gorm.DB, by syncpush.Pusher, it syncpush.Item) (int64, error) {
-	if err := checkEntityID(it); err != nil {
-		return 0, err
-	}
-	var p visitPayload
-	if err := decodePayload(it.Payload, &p); err != nil {
-		return 0, err
-	}
-	answers, err := p.check(it.BaseVersion == 0)
+	p, answers, err := decodeVisit(it)
 	if err != nil {
 		return 0, err
 	}
 	if it.BaseVersion == 0 {
-		if p.Deleted {
-			return 0, errs.E(errs.Invalid, errs.CodeValidation, errs.FieldError{Field: "payload.deleted", Code: errs.CodeInvalidValue})
-		}
 		return a.createVisit(ctx, db, by, it, p, answers)
 	}
 	if p.Deleted {
 		return a.deleteVisit(db, by, it, p)
 	}
 	return a.updateVisit(ctx, db, by, it, p, answers)
+}
+
+// decodeVisit reads and checks a visit change on its own (no I/O): its entity ID, its payload and
+// the payload's answers by key.
+func decodeVisit(it syncpush.Item) (visitPayload, map[string]*checklist.Answer, error) {
+	var p visitPayload
+	if err := checkEntityID(it); err != nil {
+		return p, nil, err
+	}
+	if err := decodePayload(it.Payload, &p); err != nil {
+		return p, nil, err
+	}
+	answers, err := p.check(it.BaseVersion == 0)
+	if err != nil {
+		return p, nil, err
+	}
+	if it.BaseVersion == 0 && p.Deleted {
+		return p, nil, errs.E(errs.Invalid, errs.CodeValidation, errs.FieldError{Field: "payload.deleted", Code: errs.CodeInvalidValue})
+	}
+	return p, answers, nil
 }
 
 // deleteVisit deletes a visit made by mistake (a draft): the row stays, marked deleted, so that the ID
@@ -216,7 +226,7 @@ func (a *pushAppliers) deleteVisit(db *gorm.DB, by syncpush.Pusher, it syncpush.
 	return version, err
 }
 
-// visitCreateScope is what a new visit is checked against, read in one statement: its campaign's
+// visitCreateScope is what a new visit is checked against (visitCreateScopes): its campaign's
 // period and conclusion, whether the pusher and the leader are in the team, whether the campaign
 // covers the site, the site's administrative unit on the visit date (D15), and the organisation of a
 // visit that already has the ID.
@@ -231,27 +241,97 @@ type visitCreateScope struct {
 	TakenBy          *string
 }
 
-func (s *Store) visitCreateScope(db *gorm.DB, orgID, visitID, campaignID, siteID, personID, leaderID string, day time.Time) (visitCreateScope, bool, error) {
-	const q = `SELECT c.period_from, c.period_to, c.conclusion_number,
-	(SELECT COUNT(*) FROM campaign_members m WHERE m.org_id = c.org_id AND m.campaign_id = c.id AND m.person_id = ?) AS pusher_member,
-	(SELECT COUNT(*) FROM campaign_members m WHERE m.org_id = c.org_id AND m.campaign_id = c.id AND m.person_id = ?) AS leader_member,
-	(SELECT COUNT(*) FROM campaign_sites x WHERE x.org_id = c.org_id AND x.campaign_id = c.id AND x.site_id = ?) AS covers,
-	(SELECT u.code FROM site_units su JOIN admin_units u ON u.org_id = su.org_id AND u.id = su.unit_id
-	  WHERE su.org_id = c.org_id AND su.site_id = ? AND (su.valid_from IS NULL OR su.valid_from <= ?)
-	  AND (su.valid_to IS NULL OR su.valid_to >= ?) ORDER BY su.seq LIMIT 1) AS unit_code,
-	(SELECT v.org_id FROM visits v WHERE v.id = ?) AS taken_by
-FROM campaigns c WHERE c.org_id = ? AND c.id = ?`
-	d := adminunit.FormatDay(day)
-	var rows []visitCreateScope
-	err := db.Raw(q, personID, leaderID, siteID, siteID, d, d, visitID, orgID, campaignID).Scan(&rows).Error
-	if err != nil || len(rows) == 0 {
-		return visitCreateScope{}, false, err
+// visitCreateScopes reads the scopes of new visits, by visit ID (distinct), in two statements however
+// many visits there are (a push of fifty new visits reads them at once): one for the distinct
+// (campaign, site, leader, day) of the visits — usually one — and one for the IDs already used. A
+// visit whose campaign is not the organisation's has no scope.
+func (s *Store) visitCreateScopes(db *gorm.DB, by syncpush.Pusher, vs []campaign.Visit) (map[string]visitCreateScope, error) {
+	out := make(map[string]visitCreateScope, len(vs))
+	if len(vs) == 0 {
+		return out, nil
 	}
-	return rows[0], true, nil
+	type place struct{ campaignID, siteID, leaderID, day string }
+	placeOf := func(v campaign.Visit) place {
+		return place{v.CampaignID, v.SiteID, v.LeaderPersonID, adminunit.FormatDay(v.Date)}
+	}
+	day := "r.day"
+	if s.dialect == Postgres {
+		day = "CAST(r.day AS DATE)" // the VALUES are text there; site_units' dates are dates
+	}
+	var b strings.Builder
+	var args []any
+	seen := map[place]bool{}
+	b.WriteString("WITH r (campaign_id, site_id, leader_id, day) AS (VALUES ")
+	for _, v := range vs {
+		p := placeOf(v)
+		if seen[p] {
+			continue
+		}
+		if len(seen) > 0 {
+			b.WriteString(", ")
+		}
+		seen[p] = true
+		b.WriteString("(?, ?, ?, ?)")
+		args = append(args, p.campaignID, p.siteID, p.leaderID, p.day)
+	}
+	b.WriteString(`)
+SELECT r.campaign_id, r.site_id, r.leader_id, r.day, c.period_from, c.period_to, c.conclusion_number,
+	(SELECT COUNT(*) FROM campaign_members m WHERE m.org_id = c.org_id AND m.campaign_id = c.id AND m.person_id = ?) AS pusher_member,
+	(SELECT COUNT(*) FROM campaign_members m WHERE m.org_id = c.org_id AND m.campaign_id = c.id AND m.person_id = r.leader_id) AS leader_member,
+	(SELECT COUNT(*) FROM campaign_sites x WHERE x.org_id = c.org_id AND x.campaign_id = c.id AND x.site_id = r.site_id) AS covers,
+	(SELECT u.code FROM site_units su JOIN admin_units u ON u.org_id = su.org_id AND u.id = su.unit_id
+	  WHERE su.org_id = c.org_id AND su.site_id = r.site_id AND (su.valid_from IS NULL OR su.valid_from <= ` + day + `)
+	  AND (su.valid_to IS NULL OR su.valid_to >= ` + day + `) ORDER BY su.seq LIMIT 1) AS unit_code
+FROM r JOIN campaigns c ON c.org_id = ? AND c.id = r.campaign_id`)
+	args = append(args, by.PersonID, by.OrgID)
+	var rows []struct {
+		CampaignID, SiteID, LeaderID, Day string
+		Scope                             visitCreateScope `gorm:"embedded"`
+	}
+	if err := db.Raw(b.String(), args...).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	scopes := make(map[place]visitCreateScope, len(rows))
+	for _, r := range rows {
+		scopes[place{r.CampaignID, r.SiteID, r.LeaderID, r.Day}] = r.Scope
+	}
+	ids := make([]string, len(vs))
+	for i, v := range vs {
+		ids[i] = v.ID
+	}
+	taken := map[string]string{} // visit ID → its organisation
+	for chunk := range slices.Chunk(ids, 500) {
+		var used []struct{ ID, OrgID string }
+		if err := db.Table("visits").Select("id", "org_id").Where("id IN ?", chunk).Scan(&used).Error; err != nil {
+			return nil, err
+		}
+		for _, u := range used {
+			taken[u.ID] = u.OrgID
+		}
+	}
+	for _, v := range vs {
+		sc, found := scopes[placeOf(v)]
+		if !found {
+			continue
+		}
+		if org, ok := taken[v.ID]; ok {
+			sc.TakenBy = &org
+		}
+		out[v.ID] = sc
+	}
+	return out, nil
 }
 
-func (a *pushAppliers) createVisit(ctx context.Context, db *gorm.DB, by syncpush.Pusher, it syncpush.Item, p visitPayload, answers map[string]*checklist.Answer) (int64, error) {
-	s := a.s
+// newVisit is a new visit pushed by a phone, checked and ready to be written: its row, its answers,
+// the findings they give, and what phones pull of it.
+type newVisit struct {
+	row    visitSyncRow
+	parts  visitParts
+	change syncfeed.Change
+}
+
+// newVisitOf is the visit a new visit's payload describes (checked by decodeVisit).
+func newVisitOf(by syncpush.Pusher, it syncpush.Item, p visitPayload) campaign.Visit {
 	day, _ := adminunit.ParseDay(*p.Date)
 	v := campaign.Visit{ID: it.EntityID, OrgID: by.OrgID, CampaignID: *p.CampaignID, SiteID: *p.SiteID, Date: day,
 		ChecklistCode: *p.ChecklistCode, ChecklistVersion: *p.ChecklistVersion, Status: campaign.VisitPlanned}
@@ -267,14 +347,19 @@ func (a *pushAppliers) createVisit(ctx context.Context, db *gorm.DB, by syncpush
 			v.GPS.Accuracy = *g.AccuracyM
 		}
 	}
-	sc, found, err := s.visitCreateScope(db, by.OrgID, v.ID, v.CampaignID, v.SiteID, by.PersonID, v.LeaderPersonID, day)
+	return v
+}
+
+// planVisit checks a new visit against its scope (sc; found false when its campaign is not the
+// organisation's) and its checklist, and builds its rows. It writes nothing, so that new visits can
+// be checked one by one and written together (push_batch_visit.go).
+func (a *pushAppliers) planVisit(ctx context.Context, by syncpush.Pusher, it syncpush.Item, v campaign.Visit, sc visitCreateScope, found bool,
+	answers map[string]*checklist.Answer) (newVisit, error) {
 	switch {
-	case err != nil:
-		return 0, err
 	case found && sc.TakenBy != nil:
-		return 0, entityExists()
+		return newVisit{}, entityExists()
 	case !found || sc.PusherMember == 0:
-		return 0, outOfScope("campaign " + v.CampaignID + " is not the team's")
+		return newVisit{}, outOfScope("campaign " + v.CampaignID + " is not the team's")
 	}
 	// The campaign rules, on the part of the campaign that the visit touches.
 	c := campaign.Campaign{ID: v.CampaignID, OrgID: v.OrgID, PeriodFrom: dayOf(&sc.PeriodFrom), PeriodTo: dayOf(&sc.PeriodTo),
@@ -289,49 +374,85 @@ func (a *pushAppliers) createVisit(ctx context.Context, db *gorm.DB, by syncpush
 		c.SiteIDs = []string{v.SiteID}
 	}
 	if err := campaign.ValidateVisit(v, c); err != nil {
-		return 0, prefixFields(err, "payload.")
+		return newVisit{}, prefixFields(err, "payload.")
 	}
 	if sc.UnitCode == nil {
-		return 0, errs.E(errs.Invalid, errs.CodeValidation, errs.FieldError{Field: "payload.site_id", Code: errs.CodeUnitNotInForce})
+		return newVisit{}, errs.E(errs.Invalid, errs.CodeValidation, errs.FieldError{Field: "payload.site_id", Code: errs.CodeUnitNotInForce})
 	}
 	v.UnitCode = *sc.UnitCode
 	tpl, err := a.checklistOf(ctx, v.ChecklistCode, v.ChecklistVersion)
 	if err != nil {
-		return 0, err
+		return newVisit{}, err
 	}
-	now := stamp(s.clock.Now())
+	now := stamp(a.s.clock.Now())
 	v.CreatedAt, v.UpdatedAt = now, now
 	row := visitSyncRow{Visit: visitToRow(v), Version: 1, CreatedByDevice: by.DeviceID}
 	stored := map[string]visitAnswerSyncRow{}
 	winners, _, _ := mergeAnswers(v.OrgID, v.ID, stored, answers, pushEdit(by, it, 1, now))
 	findings, err := checkAnswers(tpl, stored, v.Date, v.Status == campaign.VisitCompleted)
 	if err != nil {
-		return 0, err
+		return newVisit{}, err
 	}
 	parts := visitParts{answers: winners, findings: findingRows(v.OrgID, v.ID, findings)}
+	change, err := visitChange(row, parts)
+	if err != nil {
+		return newVisit{}, err
+	}
+	return newVisit{row: row, parts: parts, change: change}, nil
+}
 
-	if err := db.Create(&row).Error; err != nil {
+// writeNewVisits writes checked new visits: a few statements per table for all of them, and their
+// first changes for phones.
+func (s *Store) writeNewVisits(db *gorm.DB, vs []newVisit) error {
+	if len(vs) == 0 {
+		return nil
+	}
+	rows := make([]visitSyncRow, len(vs))
+	changes := make([]syncfeed.Change, len(vs))
+	var answers []visitAnswerSyncRow
+	var findings []visitFindingRow
+	for i, v := range vs {
+		rows[i], changes[i] = v.row, v.change
+		answers = append(answers, v.parts.answers...)
+		findings = append(findings, v.parts.findings...)
+	}
+	if err := db.CreateInBatches(&rows, insertRows).Error; err != nil {
+		return err
+	}
+	if len(answers) > 0 {
+		if err := db.CreateInBatches(&answers, insertRows).Error; err != nil {
+			return err
+		}
+	}
+	if len(findings) > 0 {
+		if err := db.CreateInBatches(&findings, insertRows).Error; err != nil {
+			return err
+		}
+	}
+	return s.recordNewChanges(db, changes)
+}
+
+func (a *pushAppliers) createVisit(ctx context.Context, db *gorm.DB, by syncpush.Pusher, it syncpush.Item, p visitPayload, answers map[string]*checklist.Answer) (int64, error) {
+	s := a.s
+	v := newVisitOf(by, it, p)
+	scopes, err := s.visitCreateScopes(db, by, []campaign.Visit{v})
+	if err != nil {
 		return 0, err
 	}
-	if len(winners) > 0 {
-		if err := db.Create(&winners).Error; err != nil {
-			return 0, err
-		}
-	}
-	if len(parts.findings) > 0 {
-		if err := db.Create(&parts.findings).Error; err != nil {
-			return 0, err
-		}
-	}
-	if err := s.recordVisitChange(db, row, parts); err != nil {
+	sc, found := scopes[v.ID]
+	nv, err := a.planVisit(ctx, by, it, v, sc, found, answers)
+	if err != nil {
 		return 0, err
 	}
-	if inHistory(row.Visit.Status) {
-		if err := s.recordSiteHistory(db, row.Visit.OrgID, row.Visit.SiteID); err != nil {
+	if err := s.writeNewVisits(db, []newVisit{nv}); err != nil {
+		return 0, err
+	}
+	if inHistory(nv.row.Visit.Status) {
+		if err := s.recordSiteHistory(db, nv.row.Visit.OrgID, nv.row.Visit.SiteID); err != nil {
 			return 0, err
 		}
 	}
-	return row.Version, nil
+	return nv.row.Version, nil
 }
 
 // visitInScope is a visit with whether the pusher's person is in its campaign's team.
@@ -800,12 +921,21 @@ func newVisitData(v visitSyncRow, p visitParts) visitData {
 
 // recordVisitChange records the visit for the phones of its campaign's team, at its version.
 func (s *Store) recordVisitChange(db *gorm.DB, v visitSyncRow, p visitParts) error {
+	c, err := visitChange(v, p)
+	if err != nil {
+		return err
+	}
+	return s.recordChange(db, c)
+}
+
+// visitChange is the change phones pull of a visit at its version.
+func visitChange(v visitSyncRow, p visitParts) (syncfeed.Change, error) {
 	b, err := json.Marshal(newVisitData(v, p))
 	if err != nil {
-		return errs.E(errs.Op("gormstore.recordVisitChange"), err)
+		return syncfeed.Change{}, errs.E(errs.Op("gormstore.visitChange"), err)
 	}
-	return s.recordChange(db, syncfeed.Change{Dataset: syncfeed.Visits, EntityType: syncfeed.EntityVisit, EntityID: v.Visit.ID,
-		OrgID: v.Visit.OrgID, Scope: syncfeed.CampaignScope(v.Visit.CampaignID), Op: syncfeed.OpUpsert, Version: v.Version, Data: b})
+	return syncfeed.Change{Dataset: syncfeed.Visits, EntityType: syncfeed.EntityVisit, EntityID: v.Visit.ID,
+		OrgID: v.Visit.OrgID, Scope: syncfeed.CampaignScope(v.Visit.CampaignID), Op: syncfeed.OpUpsert, Version: v.Version, Data: b}, nil
 }
 
 // recordVisit records a visit as the transaction now holds it, and the history of its site when

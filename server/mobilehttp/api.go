@@ -11,6 +11,8 @@ import (
 
 	"github.com/skhcn-caobang/thanhtra/mobile-api/contract"
 	"github.com/skhcn-caobang/thanhtra/server/auth"
+	"github.com/skhcn-caobang/thanhtra/server/evidence"
+	"github.com/skhcn-caobang/thanhtra/server/evidenceview"
 	"github.com/skhcn-caobang/thanhtra/server/httpcore"
 	"github.com/skhcn-caobang/thanhtra/server/identity"
 	"github.com/skhcn-caobang/thanhtra/server/syncpush"
@@ -25,11 +27,15 @@ type API struct {
 	Sync     *syncsvc.Service
 	// Messages gives the people-facing message of each error code, for the push results.
 	Messages *httpcore.Messages
+	// Evidence is the upload of evidence bytes (evidence.go).
+	Evidence *evidence.Service
+	// EvidenceView streams evidence and thumbnails to the team's phones (evidence_view.go).
+	EvidenceView *evidenceview.Service
 }
 
 // Routes is the whole phone API: method, path under contract.Prefix, who may call it, handler.
 func (a *API) Routes() []httpcore.Route {
-	return []httpcore.Route{
+	return append([]httpcore.Route{
 		{Method: http.MethodPost, Path: "/auth/login", Access: httpcore.Public, Handler: a.login},
 		{Method: http.MethodPost, Path: "/auth/refresh", Access: httpcore.Public, Handler: a.refresh},
 		{Method: http.MethodGet, Path: "/me", Access: httpcore.Authenticated, Handler: a.me},
@@ -38,7 +44,7 @@ func (a *API) Routes() []httpcore.Route {
 		{Method: http.MethodPost, Path: "/sync/pull", Access: httpcore.Authenticated, Handler: a.pull},
 		{Method: http.MethodPost, Path: "/sync/push", Access: httpcore.Authenticated, Handler: a.push,
 			MaxBody: int64(syncpush.DefaultLimits.MaxBatchBytes)},
-	}
+	}, append(a.evidenceRoutes(), a.evidenceViewRoutes()...)...)
 }
 
 // Mount registers the API under contract.Prefix and its document at contract.DocumentPath.

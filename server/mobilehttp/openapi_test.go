@@ -42,6 +42,9 @@ func TestOpenAPIRequestBodies(t *testing.T) {
 		"POST /auth/refresh": {"refresh-request.schema.json", refreshRequest{RefreshToken: "rt1_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}},
 		"POST /sync/pull":    {"sync-pull-request.schema.json", pullRequest{Datasets: map[string]string{"catalogue": "", "visits": "MjpWaXNpdHM6YWJjZGVmOjA6NDI"}, Limit: 200}},
 		"POST /sync/push":    {"sync-push-request.schema.json", samplePush},
+		"PUT /evidence/:id/upload": {"sync-push-evidence.schema.json", announceRequest{VisitID: "01930c2e-7a4b-7c1d-9e2f-000000000010",
+			SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Size: 204800, ContentType: "image/jpeg", Purpose: "photo",
+			CapturedAt: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC), GPS: &announceGPS{Lat: 22.6657, Lon: 106.2522}}},
 	}
 	for _, r := range (&API{}).Routes() {
 		key := r.Method + " " + r.Path

@@ -93,8 +93,9 @@ type Record struct {
 	Year          int
 	Number        int
 	DrawnUpAt     time.Time
-	DrawnUpBy     string // the person who drew it up (the maker)
-	Corrects      string // the record this one corrects; "" for the first
+	DrawnUpBy     string   // the person who drew it up (the maker)
+	Corrects      string   // the record this one corrects; "" for the first
+	EvidenceIDs   []string // the evidence the record lists (photos, signatures), whose arrival the chief checks
 }
 
 // Subject is who is sanctioned (đối tượng): its kind decides whether ranges double (D25).

@@ -330,6 +330,8 @@ type View struct {
 	Repeats     []RepeatCandidate
 	Duties      []Duty
 	Balance     *Balance
+	History     []PriorDecision // the subject's other issued decisions, whatever their age
+	Evidence    *Evidence       // of the current record; nil when the store cannot tell (EvidenceReader)
 }
 
 // View reads a case for the chief, the director or a clerk.
@@ -367,6 +369,19 @@ func (s *Service) View(ctx context.Context, p identity.Principal, id string) (Vi
 			return View{}, errs.E(op, err)
 		}
 		v.Balance = &b
+	}
+	for _, pd := range priors {
+		if pd.CaseID != c.ID {
+			v.History = append(v.History, pd)
+		}
+	}
+	if er, ok := s.Store.(EvidenceReader); ok {
+		arrived, err := er.ArrivedEvidence(ctx, p.OrgID, c.Record.EvidenceIDs)
+		if err != nil {
+			return View{}, errs.E(op, err)
+		}
+		e := EvidenceOf(c.Record.EvidenceIDs, arrived)
+		v.Evidence = &e
 	}
 	return v, nil
 }

@@ -2,6 +2,7 @@ package syncpush
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -99,6 +100,20 @@ func FuzzDecodeItems(f *testing.F) {
 			if Hash(again) != Hash(it) {
 				t.Fatalf("canonical form of %q hashes differently", it.Payload)
 			}
+		}
+	})
+}
+
+// FuzzPayloadValidity checks that Item.Validate's cheap test of a payload (json.Valid) accepts exactly
+// what Canonical accepts: `go test -run X -fuzz FuzzPayloadValidity -fuzztime 60s ./server/syncpush/`.
+func FuzzPayloadValidity(f *testing.F) {
+	for _, s := range []string{`{}`, ` {"a": [1, 2.0, "x"]} `, `1 2`, `{"a":1}]`, ``, ` `, `"\ud800"`, "\"\xff\"", `1e999`, `[`, `{"a":1,"a":2}`, `nul`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, err := Canonical(b)
+		if valid := json.Valid(b); valid != (err == nil) {
+			t.Fatalf("%q: json.Valid %v, Canonical %v", b, valid, err)
 		}
 	})
 }

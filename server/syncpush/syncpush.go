@@ -5,11 +5,12 @@
 // Guarantees (PRODUCT.md, "What must always hold", sync 1, 2 and 5; DECISIONS D4, D8):
 //
 //   - Exactly once. A batch is handled in ONE write transaction: the receipts of its change IDs are
-//     looked up, each new item's applier runs in a savepoint of its own, and the receipts are written,
-//     all committed together. An item is never half-applied, and a replay after a crash (before or
-//     after the commit) is either a fresh apply or a duplicate, never a second application. Pushes of
-//     the same change IDs are serialised by the ledger, so two concurrent pushes of one batch apply
-//     each change once.
+//     looked up, each new item's applier runs in a savepoint of its own (or, for a run of new items
+//     that a GroupApplier takes together, the run in one savepoint, item by item again if the group
+//     fails), and the receipts are written, all committed together. An item is never half-applied,
+//     and a replay after a crash (before or after the commit) is either a fresh apply or a
+//     duplicate, never a second application. Pushes of the same change IDs are serialised by the
+//     ledger, so two concurrent pushes of one batch apply each change once.
 //   - Same ID, other content is a conflict. The receipt keeps the SHA-256 of the item's canonical form
 //     (Hash); the same change ID with another hash is answered OutcomeConflict with
 //     errs.CodeChangeIDReused, and the original is never overwritten. The conflicting item is kept in
@@ -21,7 +22,8 @@
 //     rejection), and the rest of the batch goes on.
 //   - Only what is durable is acknowledged. Any other error (internal, unavailable, …) rolls the whole
 //     batch back: Apply returns no results and the error, and the phone keeps and resends everything.
-//     One transaction per batch is also what makes a push cost about what a batched insert costs.
+//     One transaction per batch, and groups written with a few statements for all their items, are
+//     what make a push cost about what a batched insert costs.
 //
 // The transaction boundary. The domain must not see gorm, yet the applier must write in the ledger's
 // transaction. The ledger therefore passes an opaque Tx through the domain: Ledger.WithinBatch opens
@@ -36,6 +38,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -162,6 +165,31 @@ func (f ApplierFunc) Apply(ctx context.Context, tx Tx, by Pusher, it Item) (int6
 	return f(ctx, tx, by, it)
 }
 
+// GroupApplier is an Applier that can also apply several items at once: the common case of a push —
+// new entities that depend on nothing else in the batch — checked together and written with a few
+// statements for the whole group instead of several per item. Apply uses it when the applier
+// implements it, for runs of consecutive items that it calls groupable; the results and the data are
+// those of applying the items one by one, in order.
+type GroupApplier interface {
+	Applier
+	// Groupable tells, from the item alone and without I/O, whether it may be applied in a group. The
+	// application of a groupable item must neither read nor write anything that another groupable item
+	// of another entity writes, so that applying a run of them at once equals applying them in order.
+	Groupable(it Item) bool
+	// ApplyGroup applies items — groupable, of one entity type, each entity once, change IDs seen for
+	// the first time — inside tx, a savepoint of the batch of their own. It returns one GroupResult
+	// per item, in order: the entity's new version, or the error Apply would have returned for that
+	// item alone, in which case the item wrote nothing. When ApplyGroup fails, or an item's error is
+	// not a rejection, Apply rolls the savepoint back and applies the items one by one.
+	ApplyGroup(ctx context.Context, tx Tx, by Pusher, items []Item) ([]GroupResult, error)
+}
+
+// GroupResult is what ApplyGroup did with one item.
+type GroupResult struct {
+	Version int64 // the entity's new version when Err is nil
+	Err     error // why the item is refused (it wrote nothing)
+}
+
 // Appliers routes items to the applier of their entity type. An unknown type is rejected with
 // errs.CodeUnknownEntityType (the rest of the batch goes on).
 type Appliers map[string]Applier
@@ -176,6 +204,32 @@ func (as Appliers) Apply(ctx context.Context, tx Tx, by Pusher, it Item) (int64,
 	return a.Apply(ctx, tx, by, it)
 }
 
+// Groupable tells whether the applier of the item's entity type is a GroupApplier that can take it
+// into a group.
+func (as Appliers) Groupable(it Item) bool {
+	g, ok := as[it.EntityType].(GroupApplier)
+	return ok && g.Groupable(it)
+}
+
+// ApplyGroup calls ApplyGroup of the applier of the items' entity type (Apply groups items of one
+// type only).
+func (as Appliers) ApplyGroup(ctx context.Context, tx Tx, by Pusher, items []Item) ([]GroupResult, error) {
+	const op = errs.Op("syncpush.Appliers.ApplyGroup")
+	if len(items) == 0 {
+		return nil, nil
+	}
+	g, ok := as[items[0].EntityType].(GroupApplier)
+	if !ok {
+		return nil, errs.E(op, errs.Internal, "entity type "+strconv.Quote(items[0].EntityType)+" cannot be grouped")
+	}
+	for _, it := range items {
+		if it.EntityType != items[0].EntityType {
+			return nil, errs.E(op, errs.Internal, "a group of several entity types")
+		}
+	}
+	return g.ApplyGroup(ctx, tx, by, items)
+}
+
 // rejects tells whether an applier error blames the item (it can never be accepted) rather than the
 // server (it may be accepted later).
 func rejects(err error) bool {
@@ -187,8 +241,9 @@ func rejects(err error) bool {
 }
 
 // Apply handles a batch pushed by a device, item by item in order, in one transaction (see the
-// package comment). It returns the result of every item, all durable; on an error it returns no
-// results: nothing was acknowledged. A batch that breaks the limits or holds an invalid item is
+// package comment); when a implements GroupApplier, each run of consecutive items it can group is
+// applied at once, with the results of item by item. It returns the result of every item, all
+// durable; on an error it returns no results: nothing was acknowledged. A batch that breaks the limits or holds an invalid item is
 // refused whole before anything is done (errs.TooLarge with CodePushBatchTooLarge or
 // CodePushItemTooLarge; errs.Invalid with CodeValidation).
 func Apply(ctx context.Context, l Ledger, by Pusher, items []Item, lim Limits, a Applier) ([]Result, error) {
@@ -214,16 +269,44 @@ func Apply(ctx context.Context, l Ledger, by Pusher, items []Item, lim Limits, a
 		}
 		results = make([]Result, 0, len(items))
 		var fresh []Receipt
-		for _, it := range items {
+		keep := func(r Result, rc *Receipt) {
+			if rc != nil {
+				fresh = append(fresh, *rc)
+				seen[rc.ChangeID] = *rc // the same change twice in one batch is a duplicate
+			}
+			results = append(results, r)
+		}
+		one := func(it Item) error {
 			r, rc, err := applyOne(ctx, l, tx, by, it, seen, a)
 			if err != nil {
 				return errs.E(fmt.Sprintf("change %s", it.ChangeID), err)
 			}
-			if rc != nil {
-				fresh = append(fresh, *rc)
-				seen[it.ChangeID] = *rc // the same change twice in one batch is a duplicate
+			keep(r, rc)
+			return nil
+		}
+		ga, _ := a.(GroupApplier)
+		for i := 0; i < len(items); {
+			if n := groupRun(ga, items[i:], seen); n >= minGroup {
+				run := items[i : i+n]
+				i += n
+				rs, rcs := applyGroup(ctx, l, tx, by, run, ga)
+				if rs == nil { // the group failed as a whole: item by item, as without groups
+					for _, it := range run {
+						if err := one(it); err != nil {
+							return err
+						}
+					}
+					continue
+				}
+				for k := range rs {
+					keep(rs[k], rcs[k])
+				}
+				continue
 			}
-			results = append(results, r)
+			if err := one(items[i]); err != nil {
+				return err
+			}
+			i++
 		}
 		return l.SaveReceipts(ctx, tx, fresh)
 	})
@@ -256,6 +339,13 @@ func applyOne(ctx context.Context, l Ledger, tx Tx, by Pusher, it Item, seen map
 		version, err = a.Apply(ctx, tx, by, it)
 		return err
 	})
+	return decided(ctx, l, tx, by, it, hash, version, aerr)
+}
+
+// decided makes the result and the receipt of a fresh item that the applier applied (aerr nil: at
+// version) or refused; a rejection is quarantined. Any other error is returned: it fails the batch.
+func decided(ctx context.Context, l Ledger, tx Tx, by Pusher, it Item, hash string, version int64, aerr error) (Result, *Receipt, error) {
+	res := Result{ChangeID: it.ChangeID}
 	switch {
 	case aerr == nil:
 		res.Outcome, res.Version = OutcomeApplied, version
@@ -272,6 +362,65 @@ func applyOne(ctx context.Context, l Ledger, tx Tx, by Pusher, it Item, seen map
 	}
 	return res, &Receipt{OrgID: by.OrgID, ChangeID: it.ChangeID, DeviceID: by.DeviceID, EntityType: it.EntityType,
 		EntityID: it.EntityID, Hash: hash, Outcome: res.Outcome, Code: res.Code, Fields: res.Fields, Reason: res.Reason, Version: res.Version}, nil
+}
+
+// minGroup is the smallest run applied as a group: one item alone costs the same either way.
+const minGroup = 2
+
+// groupRun returns how many of the items, from the first, form a run that ga can apply as a group:
+// consecutive groupable items of one entity type, each change ID new (not answered before, not
+// earlier in the run) and each entity once. Stopping the run at anything else keeps the order of
+// the batch: whatever an item outside the run reads or writes happens before or after the whole
+// run, as it would item by item.
+func groupRun(ga GroupApplier, items []Item, seen map[string]Receipt) int {
+	if ga == nil || len(items) < minGroup {
+		return 0
+	}
+	changes := make(map[string]bool, len(items))
+	entities := make(map[string]bool, len(items))
+	for n, it := range items {
+		if _, answered := seen[it.ChangeID]; answered || changes[it.ChangeID] || entities[it.EntityID] ||
+			it.EntityType != items[0].EntityType || !ga.Groupable(it) {
+			return n
+		}
+		changes[it.ChangeID], entities[it.EntityID] = true, true
+	}
+	return len(items)
+}
+
+// applyGroup applies a run of fresh items as a group, in one savepoint: their results and receipts,
+// in order, with the rejections quarantined. When the group fails (ApplyGroup's error, or an item
+// error that is not a rejection) the savepoint is rolled back and it returns no results: the caller
+// applies the items one by one, which gives each item exactly what it would have had without groups
+// (and fails the batch on an error that is not the items' fault).
+func applyGroup(ctx context.Context, l Ledger, tx Tx, by Pusher, items []Item, ga GroupApplier) ([]Result, []*Receipt) {
+	var results []Result
+	var receipts []*Receipt
+	err := l.Attempt(ctx, tx, func(tx Tx) error {
+		grs, err := ga.ApplyGroup(ctx, tx, by, items)
+		if err != nil {
+			return err
+		}
+		if len(grs) != len(items) {
+			return errs.E(errs.Internal, fmt.Sprintf("%d results for %d items", len(grs), len(items)))
+		}
+		for _, g := range grs {
+			if g.Err != nil && !rejects(g.Err) {
+				return g.Err
+			}
+		}
+		results, receipts = make([]Result, len(items)), make([]*Receipt, len(items))
+		for i, it := range items {
+			if results[i], receipts[i], err = decided(ctx, l, tx, by, it, Hash(it), grs[i].Version, grs[i].Err); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil
+	}
+	return results, receipts
 }
 
 func quarantined(by Pusher, it Item, hash string, r Result) Quarantined {
@@ -334,7 +483,7 @@ func (it Item) Validate(path string) []errs.FieldError {
 	}
 	if len(it.Payload) == 0 {
 		add("payload", errs.CodeRequired)
-	} else if _, err := Canonical(it.Payload); err != nil || !utf8.Valid(it.Payload) {
+	} else if !json.Valid(it.Payload) || !utf8.Valid(it.Payload) { // what Canonical accepts, more cheaply
 		add("payload", errs.CodeInvalidValue)
 	}
 	return fields

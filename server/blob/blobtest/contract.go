@@ -312,6 +312,51 @@ func testChecksumMismatch(t *testing.T, s blob.Store) {
 			t.Errorf("List after mismatch = %q, want nothing", keys)
 		}
 	}
+	// Content keys are shared by every upload of the content: a refused upload must leave the good
+	// object there untouched, at every moment (a reader never sees the bad bytes).
+	good := []byte("the bytes that were sent")
+	if _, err := s.Put(ctx, "evidence/shared", bytes.NewReader(good), int64(len(good)), blob.PutOptions{SHA256: sum(good)}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			rc, _, err := s.Get(ctx, "evidence/shared")
+			if err != nil {
+				t.Errorf("Get during a refused Put: %v", err)
+				return
+			}
+			b, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil || !bytes.Equal(b, good) {
+				t.Errorf("Get during a refused Put read %q, %v", b, err)
+				return
+			}
+		}
+	}()
+	for range 5 {
+		_, err := s.Put(ctx, "evidence/shared", bytes.NewReader(data), int64(len(data)), blob.PutOptions{SHA256: sum(good)})
+		if errs.CodeOf(err) != errs.CodeChecksumMismatch {
+			t.Errorf("Put of other bytes under the content's hash: %v, want %s", err, errs.CodeChecksumMismatch)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	rc, _, err := s.Get(ctx, "evidence/shared")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readAll(t, rc); !bytes.Equal(got, good) {
+		t.Errorf("after refused Puts the object holds %q", got)
+	}
 }
 
 func testWrongSize(t *testing.T, s blob.Store) {

@@ -20,6 +20,13 @@
 // corrupt them; they would fail). A key cannot name an object and also be followed by '/' in another
 // key ("a" and "a/b"): a file cannot be a directory. S3 allows both; here the second Put fails with
 // errs.Invalid and code errs.CodeInvalidKey. Server-generated keys never need both.
+//
+// Retention. A Put with RetainUntil records the date in the sidecar and makes the data file read-only
+// (0440). Until that date the store itself refuses to delete the object or to replace it with other
+// bytes (errs.Conflict, errs.CodeObjectLocked), as S3 Object Lock does; a Put of the same bytes (its
+// SHA256 given) returns the object as it is. This binds the application only: whoever has the
+// directory's owner account can still change files, which `thanhtra verify` detects (see
+// docs/evidence-storage.md for what an operator can add underneath).
 package localblob
 
 import (
@@ -40,6 +47,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/skhcn-caobang/thanhtra/server/blob"
 	"github.com/skhcn-caobang/thanhtra/server/errs"
@@ -54,6 +62,7 @@ const (
 	copyBufSize   = 256 << 10
 	lockStripes   = 256
 	filePerm      = 0o640
+	lockedPerm    = 0o440 // the data file of a locked object
 	dirPerm       = 0o750
 )
 
@@ -76,6 +85,7 @@ type sidecar struct {
 	Metadata    map[string]string `json:"metadata,omitempty"`
 	SHA256      string            `json:"sha256"`
 	Size        int64             `json:"size"`
+	RetainUntil *time.Time        `json:"retain_until,omitempty"`
 }
 
 // New opens the store in dir, creating the directory if needed, and finishes or discards the writes
@@ -185,6 +195,13 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, op
 	if err := blob.CheckPut(ctx, key, size, opts); err != nil {
 		return blob.Info{}, errs.E(op, err)
 	}
+	// A locked object is refused before its replacement is streamed, and again at the commit below.
+	if cur, ok := s.lockedInfo(key); ok {
+		if opts.SHA256 != "" && opts.SHA256 == cur.SHA256 {
+			return cur, nil
+		}
+		return blob.Info{}, lockedErr(op, key, cur.RetainUntil)
+	}
 
 	id := rand.Text()
 	tmpData := filepath.Join(s.tmp, id+dataSuffix)
@@ -221,6 +238,13 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, op
 	if sc.ContentType == "" {
 		sc.ContentType = defaultType
 	}
+	if until := opts.RetainUntil; until.After(time.Now()) {
+		u := until.UTC()
+		sc.RetainUntil = &u
+		if err := os.Chmod(tmpData, lockedPerm); err != nil {
+			return blob.Info{}, errs.E(op, fsKind(err), err)
+		}
+	}
 	if err := writeFileSync(tmpMeta, sc); err != nil {
 		return blob.Info{}, errs.E(op, fsKind(err), err)
 	}
@@ -237,6 +261,13 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, op
 	mu := s.lock(key)
 	mu.Lock()
 	defer mu.Unlock()
+	if cur, ok := s.lockedInfoLocked(key); ok {
+		// Locked by a concurrent Put since the check above.
+		if sc.SHA256 == cur.SHA256 {
+			return cur, nil
+		}
+		return blob.Info{}, lockedErr(op, key, cur.RetainUntil)
+	}
 	// A concurrent Delete may remove the parent directory between our mkdir and our rename when it
 	// prunes empty directories, hence the retries.
 	for attempt := 0; ; attempt++ {
@@ -446,7 +477,7 @@ func readSidecar(p, key string, size int64) sidecar {
 }
 
 func (sc sidecar) info(fi fs.FileInfo) blob.Info {
-	return blob.Info{
+	info := blob.Info{
 		Key:         sc.Key,
 		Size:        fi.Size(),
 		ContentType: sc.ContentType,
@@ -454,6 +485,33 @@ func (sc sidecar) info(fi fs.FileInfo) blob.Info {
 		SHA256:      sc.SHA256,
 		ModTime:     fi.ModTime(),
 	}
+	if sc.RetainUntil != nil {
+		info.RetainUntil = *sc.RetainUntil
+	}
+	return info
+}
+
+// lockedInfo returns the object at key when it exists and is locked until later than now.
+func (s *Store) lockedInfo(key string) (blob.Info, bool) {
+	mu := s.lock(key)
+	mu.RLock()
+	defer mu.RUnlock()
+	return s.lockedInfoLocked(key)
+}
+
+// lockedInfoLocked is lockedInfo for a caller holding the key's lock.
+func (s *Store) lockedInfoLocked(key string) (blob.Info, bool) {
+	dataPath, sidecarPath := s.paths(key)
+	fi, err := os.Stat(dataPath)
+	if err != nil || !fi.Mode().IsRegular() {
+		return blob.Info{}, false
+	}
+	info := readSidecar(sidecarPath, key, fi.Size()).info(fi)
+	return info, info.RetainUntil.After(time.Now())
+}
+
+func lockedErr(op errs.Op, key string, until time.Time) error {
+	return errs.E(op, errs.Conflict, errs.CodeObjectLocked, fmt.Sprintf("key %q is locked until %s", key, until.Format(time.RFC3339)))
 }
 
 // fileReader reads an object's file and stops once the context is done.
@@ -486,6 +544,10 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	dir := filepath.Dir(dataPath)
 	mu := s.lock(key)
 	mu.Lock()
+	if cur, ok := s.lockedInfoLocked(key); ok {
+		mu.Unlock()
+		return lockedErr(op, key, cur.RetainUntil)
+	}
 	fi, err := os.Lstat(dataPath)
 	switch {
 	case err != nil && (errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)):

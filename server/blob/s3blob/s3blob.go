@@ -33,9 +33,19 @@ import (
 
 const (
 	// partSize is the multipart part size. minio-go buffers one part in memory for a stream of
-	// unknown size, and without an explicit size it sizes parts for a 5 TiB object (INFRA.md).
-	partSize = 16 << 20
-	// maxCopySize is the largest object one server-side copy may rewrite (S3's limit for CopyObject).
+	// unknown size (and for a known size above one part), and without an explicit size it sizes parts
+	// for a 5 TiB object (INFRA.md). S3's minimum, 5 MiB, keeps an evidence upload — a chunk of
+	// unknown length written, then joined in one verified PUT without a part buffer — within the
+	// issue's bound of 16 MiB (docs/benchmarks.md, "Evidence"); objects of up to 48 GiB fit in S3's
+	// 10,000 parts.
+	partSize = 5 << 20
+	// checksumHeader carries the expected SHA-256 (base64) of a PUT; the server verifies it. It goes
+	// as user metadata, which minio-go sends as a header since it starts with x-amz-; spelt in this
+	// case because minio-go v7.4 takes the lower-case spelling for its own trailer checksums, which
+	// need a client with trailing headers, which versitygw refuses over plain HTTP (INFRA.md).
+	checksumHeader = "X-Amz-Checksum-Sha256"
+	// maxCopySize is the largest object one server-side copy may rewrite (S3's limit for CopyObject),
+	// and the largest single PUT.
 	maxCopySize = 5 << 30
 	// shaMetaKey keeps the object's SHA-256 in its user metadata.
 	shaMetaKey = blob.ReservedMetadataPrefix + "sha256"
@@ -53,6 +63,19 @@ type Config struct {
 	Region       string // empty: ask the server
 	UseTLS       bool   // https instead of http
 	CreateBucket bool   // create the bucket when it does not exist, instead of failing
+	// ObjectLock says the bucket has S3 Object Lock (and so versioning) enabled: New checks it (or
+	// creates the bucket with it), a Put with RetainUntil locks the version it wrote, and Delete
+	// removes every version of the key (unlocked versions only), so that deleted chunks and thumbnails
+	// do not linger as old versions.
+	ObjectLock bool
+	// LockMode is the retention mode of locked objects: "GOVERNANCE" (the default; an account with the
+	// s3:BypassGovernanceRetention permission can still remove a version) or "COMPLIANCE" (nobody can
+	// before the date, the root account included).
+	LockMode string
+	// PublicURL is scheme://host[:port] at which clients (browsers, phones) reach the same S3 server;
+	// empty means they cannot, and the store offers no presigned URLs. Presigning needs no request to
+	// the server, so the region must be known: Region, or the bucket's, asked for once in New.
+	PublicURL string
 }
 
 // Store is a blob.Store over one S3 bucket. Create it with New.
@@ -61,9 +84,17 @@ type Store struct {
 	core     minio.Core
 	bucket   string
 	endpoint string
+	// objectLock and lockMode are Config.ObjectLock and Config.LockMode.
+	objectLock bool
+	lockMode   minio.RetentionMode
+	// public signs URLs for clients at Config.PublicURL; nil without one.
+	public *minio.Client
 }
 
-var _ blob.Store = (*Store)(nil)
+var (
+	_ blob.Store     = (*Store)(nil)
+	_ blob.Presigner = (*Store)(nil)
+)
 
 // New connects to the server in cfg and checks the bucket, creating it when cfg.CreateBucket is set.
 // It fails with errs.Unavailable when the server cannot be reached before ctx ends or when the bucket
@@ -76,6 +107,21 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if strings.Contains(cfg.Endpoint, "://") {
 		return nil, errs.E(op, errs.Invalid, fmt.Sprintf("endpoint %q: give host:port without a scheme (UseTLS chooses https)", cfg.Endpoint))
 	}
+	lockMode := minio.Governance
+	if cfg.LockMode != "" {
+		lockMode = minio.RetentionMode(strings.ToUpper(cfg.LockMode))
+		if !lockMode.IsValid() {
+			return nil, errs.E(op, errs.Invalid, fmt.Sprintf("lock mode %q: GOVERNANCE or COMPLIANCE", cfg.LockMode))
+		}
+	}
+	var publicURL *url.URL
+	if cfg.PublicURL != "" {
+		u, err := url.Parse(cfg.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Trim(u.Path, "/") != "" || u.RawQuery != "" {
+			return nil, errs.E(op, errs.Invalid, fmt.Sprintf("public URL %q: give scheme://host[:port] without a path", cfg.PublicURL))
+		}
+		publicURL = u
+	}
 	client, err := minio.New(cfg.Endpoint, &minio.Options{
 		Creds:  credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
 		Secure: cfg.UseTLS,
@@ -84,7 +130,8 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, errs.E(op, errs.Invalid, fmt.Sprintf("endpoint %q", cfg.Endpoint), err)
 	}
-	s := &Store{client: client, core: minio.Core{Client: client}, bucket: cfg.Bucket, endpoint: cfg.Endpoint}
+	s := &Store{client: client, core: minio.Core{Client: client}, bucket: cfg.Bucket, endpoint: cfg.Endpoint,
+		objectLock: cfg.ObjectLock, lockMode: lockMode}
 	where := fmt.Sprintf("bucket %q at %s", cfg.Bucket, cfg.Endpoint)
 	exists, err := client.BucketExists(ctx, cfg.Bucket)
 	if err != nil {
@@ -97,13 +144,71 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		if !cfg.CreateBucket {
 			return nil, errs.E(op, errs.Unavailable, where+": no such bucket (create it, or set CreateBucket)")
 		}
-		err := client.MakeBucket(ctx, cfg.Bucket, minio.MakeBucketOptions{Region: cfg.Region})
+		err := client.MakeBucket(ctx, cfg.Bucket, minio.MakeBucketOptions{Region: cfg.Region, ObjectLocking: cfg.ObjectLock})
 		if err != nil && minio.ToErrorResponse(err).Code != minio.BucketAlreadyOwnedByYou {
 			return nil, errs.E(op, where+": create bucket", mapErr(ctx, err))
 		}
 	}
+	if cfg.ObjectLock {
+		enabled, _, _, _, err := client.GetObjectLockConfig(ctx, cfg.Bucket)
+		if err != nil && minio.ToErrorResponse(err).Code != "ObjectLockConfigurationNotFoundError" {
+			return nil, errs.E(op, where+": object lock configuration", mapErr(ctx, err))
+		}
+		if enabled != "Enabled" {
+			return nil, errs.E(op, errs.Invalid, where+": object lock is not enabled on the bucket (it can only be enabled when the bucket is created)")
+		}
+	}
+	if publicURL != nil {
+		region := cfg.Region
+		if region == "" {
+			if region, err = client.GetBucketLocation(ctx, cfg.Bucket); err != nil {
+				return nil, errs.E(op, where+": bucket location", mapErr(ctx, err))
+			}
+		}
+		// The signature covers the host, so URLs for clients are signed for the public host. With the
+		// region given, the client never sends a request of its own.
+		s.public, err = minio.New(publicURL.Host, &minio.Options{
+			Creds:  credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
+			Secure: publicURL.Scheme == "https",
+			Region: region,
+		})
+		if err != nil {
+			return nil, errs.E(op, errs.Invalid, fmt.Sprintf("public URL %q", cfg.PublicURL), err)
+		}
+	}
 	return s, nil
 }
+
+// PresignGet implements blob.Presigner when the store has a public URL; without one it fails with
+// errs.Unavailable (callers stream through the server instead). ttl is between one second and
+// seven days, as S3 allows.
+func (s *Store) PresignGet(ctx context.Context, key string, ttl time.Duration, contentType, disposition string) (string, error) {
+	const op = errs.Op("s3blob.PresignGet")
+	if err := blob.ValidateKey(key); err != nil {
+		return "", errs.E(op, err)
+	}
+	if s.public == nil {
+		return "", errs.E(op, errs.Unavailable, "no public URL configured: clients cannot reach the S3 server")
+	}
+	if ttl < time.Second || ttl > 7*24*time.Hour {
+		return "", errs.E(op, errs.Invalid, fmt.Sprintf("ttl %s: from 1s to 7 days", ttl))
+	}
+	params := url.Values{}
+	if contentType != "" {
+		params.Set("response-content-type", contentType)
+	}
+	if disposition != "" {
+		params.Set("response-content-disposition", disposition)
+	}
+	u, err := s.public.PresignedGetObject(ctx, s.bucket, key, ttl, params)
+	if err != nil {
+		return "", errs.E(op, fmt.Sprintf("key %q", key), mapErr(ctx, err))
+	}
+	return u.String(), nil
+}
+
+// CanPresign reports whether PresignGet can give URLs (a public URL is configured).
+func (s *Store) CanPresign() bool { return s.public != nil }
 
 // Put implements blob.Store.Put.
 //
@@ -120,10 +225,29 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 //
 // The returned Info's ModTime is the server's when it reports one (the copy does; a plain PUT does
 // not), and zero otherwise.
+//
+// With object lock (Config.ObjectLock), a Put to a key whose current version is locked is refused
+// (errs.Conflict, errs.CodeObjectLocked) unless opts.SHA256 names its bytes, and opts.RetainUntil
+// locks the version written only once its hash has been checked, so that rejected bytes are never
+// locked. Versions that Put itself supersedes (a rejected upload, the copy that records the hash) are
+// removed.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, opts blob.PutOptions) (blob.Info, error) {
 	const op = errs.Op("s3blob.Put")
 	if err := blob.CheckPut(ctx, key, size, opts); err != nil {
 		return blob.Info{}, errs.E(op, err)
+	}
+	if s.objectLock {
+		cur, err := s.Stat(ctx, key)
+		switch {
+		case err == nil && cur.RetainUntil.After(time.Now()):
+			if opts.SHA256 != "" && opts.SHA256 == cur.SHA256 {
+				return cur, nil // the same bytes are there, locked
+			}
+			return blob.Info{}, errs.E(op, errs.Conflict, errs.CodeObjectLocked,
+				fmt.Sprintf("key %q is locked until %s", key, cur.RetainUntil.Format(time.RFC3339)))
+		case err != nil && errs.KindOf(err) != errs.NotFound:
+			return blob.Info{}, errs.E(op, err)
+		}
 	}
 	contentType := opts.ContentType
 	if contentType == "" {
@@ -137,11 +261,20 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, op
 	// The TeeReader-like wrapper also hides any ReaderAt or Seeker of r, which minio-go would
 	// otherwise use to read around the hash.
 	hr := &hashingReader{r: r, h: sha256.New(), size: size}
-	up, err := s.client.PutObject(ctx, s.bucket, key, hr, size, minio.PutObjectOptions{
-		ContentType:  contentType,
-		UserMetadata: meta,
-		PartSize:     partSize,
-	})
+	put := minio.PutObjectOptions{ContentType: contentType, UserMetadata: meta, PartSize: partSize}
+	if raw, err := hex.DecodeString(opts.SHA256); err == nil && len(raw) == sha256.Size && size >= 0 && size <= maxCopySize {
+		// The expected hash goes with the request, in one PUT: the server refuses bytes that hash
+		// otherwise before the key changes, so a bad upload never replaces, even for a moment, a good
+		// object of the same content (content keys are shared by every upload of it). One streamed
+		// request also needs no part buffer, whatever the size.
+		meta[checksumHeader] = base64.StdEncoding.EncodeToString(raw)
+		put.DisableMultipart = true
+	}
+	up, err := s.client.PutObject(ctx, s.bucket, key, hr, size, put)
+	if err != nil && put.DisableMultipart && hr.err == nil && isChecksumRefusal(err) {
+		return blob.Info{}, errs.E(op, errs.Invalid, errs.CodeChecksumMismatch,
+			fmt.Sprintf("key %q: the server found the content does not hash to %s", key, opts.SHA256), err)
+	}
 	if err != nil {
 		if hr.err != nil {
 			return blob.Info{}, errs.E(op, fmt.Sprintf("key %q", key), hr.err) // the reader's own error
@@ -163,7 +296,8 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, op
 	if reject != nil {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 		defer cancel()
-		if err := s.client.RemoveObject(cctx, s.bucket, key, minio.RemoveObjectOptions{}); err != nil {
+		// With versioning (object lock), removing the version itself leaves no trace of the upload.
+		if err := s.client.RemoveObject(cctx, s.bucket, key, minio.RemoveObjectOptions{VersionID: s.versionOf(up)}); err != nil {
 			return blob.Info{}, errs.E(op, fmt.Sprintf("key %q: rejected upload left in place", key), errors.Join(reject, mapErr(cctx, err)))
 		}
 		return blob.Info{}, reject
@@ -185,13 +319,49 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, op
 		switch {
 		case err == nil:
 			info.ModTime = cp.LastModified
+			if s.objectLock && up.VersionID != "" && cp.VersionID != "" && cp.VersionID != up.VersionID {
+				// The copy is a new version; the one without the hash is garbage.
+				if err := s.client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{VersionID: up.VersionID}); err != nil {
+					return blob.Info{}, errs.E(op, fmt.Sprintf("key %q: removing the version before the copy", key), mapErr(ctx, err))
+				}
+			}
+			up.VersionID = cp.VersionID
 		case minio.ToErrorResponse(err).Code == "PreconditionFailed":
 			// A later Put replaced the object while we hashed: ours is superseded, which is fine.
 		default:
 			return blob.Info{}, errs.E(op, fmt.Sprintf("key %q: stored, but its SHA-256 not recorded", key), mapErr(ctx, err))
 		}
 	}
+	if until := lockDate(opts.RetainUntil); s.objectLock && until.After(time.Now()) {
+		err := s.client.PutObjectRetention(ctx, s.bucket, key, minio.PutObjectRetentionOptions{
+			Mode: &s.lockMode, RetainUntilDate: &until, VersionID: up.VersionID})
+		if err != nil {
+			return blob.Info{}, errs.E(op, fmt.Sprintf("key %q: stored, but not locked", key), mapErr(ctx, err))
+		}
+		info.RetainUntil = until
+	}
 	return info, nil
+}
+
+// versionOf is the version an upload wrote, when the bucket keeps versions (object lock); empty
+// otherwise, which names the object itself.
+func (s *Store) versionOf(up minio.UploadInfo) string {
+	if !s.objectLock {
+		return ""
+	}
+	return up.VersionID
+}
+
+// lockDate is t in whole seconds (S3's precision), rounded up so that a lock never ends early.
+func lockDate(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	u := t.UTC().Truncate(time.Second)
+	if u.Before(t) {
+		u = u.Add(time.Second)
+	}
+	return u
 }
 
 // hashingReader hashes and counts what it reads, and remembers the reader's own error so Put can
@@ -329,17 +499,50 @@ func (s *Store) Stat(ctx context.Context, key string) (blob.Info, error) {
 	return toInfo(key, oi), nil
 }
 
-// Delete implements blob.Store.Delete.
+// Delete implements blob.Store.Delete. With object lock it removes every version of the key (a plain
+// delete would only hide them behind a delete marker) and fails with errs.Conflict and
+// errs.CodeObjectLocked when a version is locked; the unlocked ones are gone by then.
 func (s *Store) Delete(ctx context.Context, key string) error {
 	const op = errs.Op("s3blob.Delete")
 	if err := blob.ValidateKey(key); err != nil {
 		return errs.E(op, err)
+	}
+	if s.objectLock {
+		return s.deleteVersions(ctx, op, key)
 	}
 	err := s.client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{})
 	if err != nil && errs.KindOf(mapErr(ctx, err)) != errs.NotFound {
 		return errs.E(op, fmt.Sprintf("key %q", key), mapErr(ctx, err))
 	}
 	return nil
+}
+
+// deleteVersions removes every version and delete marker of key.
+func (s *Store) deleteVersions(ctx context.Context, op errs.Op, key string) error {
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var versions []string
+	for obj := range s.client.ListObjects(lctx, s.bucket, minio.ListObjectsOptions{Prefix: key, Recursive: true, WithVersions: true}) {
+		if obj.Err != nil {
+			return errs.E(op, fmt.Sprintf("key %q: listing versions", key), mapErr(ctx, obj.Err))
+		}
+		if obj.Key == key {
+			versions = append(versions, obj.VersionID)
+		}
+	}
+	var locked error
+	for _, v := range versions {
+		err := s.client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{VersionID: v})
+		switch {
+		case err == nil:
+		case minio.ToErrorResponse(err).Code == "AccessDenied" || minio.ToErrorResponse(err).Code == "ObjectLocked":
+			locked = errs.E(op, errs.Conflict, errs.CodeObjectLocked, fmt.Sprintf("key %q version %s is locked", key, v), err)
+		case errs.KindOf(mapErr(ctx, err)) == errs.NotFound:
+		default:
+			return errs.E(op, fmt.Sprintf("key %q version %s", key, v), mapErr(ctx, err))
+		}
+	}
+	return locked
 }
 
 // List implements blob.Store.List. It fills Key, Size and ModTime; ContentType, Metadata and SHA256
@@ -382,6 +585,11 @@ func (s *Store) Check(ctx context.Context) error {
 // toInfo converts minio-go's description of an object, taking the SHA-256 out of the user metadata.
 func toInfo(key string, oi minio.ObjectInfo) blob.Info {
 	info := blob.Info{Key: key, Size: oi.Size, ContentType: oi.ContentType, ModTime: oi.LastModified}
+	if until := oi.Metadata.Get("X-Amz-Object-Lock-Retain-Until-Date"); until != "" {
+		if t, err := time.Parse(time.RFC3339, until); err == nil {
+			info.RetainUntil = t.UTC()
+		}
+	}
 	for k, v := range oi.UserMetadata {
 		k = strings.ToLower(k)
 		if k == shaMetaKey {
@@ -433,6 +641,16 @@ func isCanceled(ctx context.Context, err error) bool {
 // errs.CodeObjectNotFound; a server that cannot be reached, is overloaded or fails (5xx), a missing
 // bucket and a passed deadline are errs.Unavailable; a cancelled context stays itself (errors.Is
 // finds it); anything else, such as refused credentials, is internal.
+// isChecksumRefusal reports whether the server refused a PUT because the content did not match the
+// checksum sent with it (S3: BadDigest or XAmzContentChecksumMismatch; some servers say InvalidDigest).
+func isChecksumRefusal(err error) bool {
+	switch minio.ToErrorResponse(err).Code {
+	case "BadDigest", "XAmzContentChecksumMismatch", "InvalidDigest", "InvalidChecksum":
+		return true
+	}
+	return false
+}
+
 func mapErr(ctx context.Context, err error) error {
 	if isCanceled(ctx, err) {
 		return errs.E(err)

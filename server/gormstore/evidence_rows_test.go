@@ -1,0 +1,5 @@
+package gormstore
+
+func init() {
+	rowStructs = append(rowStructs, evidenceObjectRow{}, evidenceUploadRow{}, evidenceUploadChunkRow{}, evidenceDeviceUsageRow{})
+}

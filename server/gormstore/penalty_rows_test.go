@@ -1,0 +1,5 @@
+package gormstore
+
+func init() {
+	rowStructs = append(rowStructs, penaltyCaseRow{}, penaltyCaseRecordRow{}, penaltyEventRow{}, penaltyCounterRow{})
+}
