@@ -60,7 +60,8 @@ func decodePair(r *response) (*tokenPair, error) {
 }
 
 // Login logs the phone in (POST /auth/login) and keeps the token pair in the store. It refuses to log
-// in another account while the outbox still holds unsent changes of the account logged in before
+// in another account while the outbox still holds unsent changes (or evidence not uploaded) of the
+// account logged in before
 // (they would reach the server under the wrong name); a login as another account also drops the
 // reference copy, which was the other account's scope. Not retried on 429 too_many_attempts: the
 // error carries RetryAfterSeconds for a countdown.
@@ -81,6 +82,13 @@ func (c *Client) Login(login, password string) error {
 		}
 		if pending > 0 {
 			return errorf(CodeInvalid, "%d changes of %s are not sent yet: sync them before another account logs in", pending, prev.login)
+		}
+		var uploads int
+		if err := c.store.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM local_evidence WHERE state IN ('queued', 'uploading')`).Scan(&uploads); err != nil {
+			return err
+		}
+		if uploads > 0 {
+			return errorf(CodeInvalid, "%d evidence files of %s are not uploaded yet: sync them before another account logs in", uploads, prev.login)
 		}
 	}
 	body, _ := json.Marshal(map[string]any{"login": login, "password": password, "device": map[string]string{

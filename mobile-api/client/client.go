@@ -54,6 +54,13 @@ type Config struct {
 	// HeldBackPauseMillis is the pause before pulling again a page the server could not complete
 	// (default 1000).
 	HeldBackPauseMillis int64
+	// EvidenceDir is where the client keeps its copy of each evidence file until the server has it
+	// and the visit's work is acknowledged (in the app's own storage, never a cache the system may
+	// clear). Empty: StorePath + "-evidence".
+	EvidenceDir string
+	// UploadChunkBytes is the size of each evidence PATCH (default 512 KiB; the contract advises
+	// 256 KiB–1 MiB on a poor signal). A file no larger goes up whole in one request.
+	UploadChunkBytes int
 	// CrashPoints, for tests only: see CrashEnv. Empty: the environment variable CrashEnv.
 	CrashPoints string
 }
@@ -67,6 +74,8 @@ type settings struct {
 	heldBackPause           int64
 	deviceName, platform    string
 	appVersion              string
+	evidenceDir             string
+	chunk                   int
 }
 
 // maxPayloadBytes is the largest payload the server takes (256 KiB); maxBatchBytes keeps a batch
@@ -104,6 +113,12 @@ func Open(cfg *Config) (*Client, error) { return OpenWith(cfg, nil, nil) }
 
 // OpenWith is Open with the clock and the jitter source given (nil: the system's), for tests.
 func OpenWith(cfg *Config, clock Clock, random Random) (*Client, error) {
+	return OpenWithTransport(cfg, clock, random, nil)
+}
+
+// OpenWithTransport is OpenWith with the HTTP transport given (nil: the client's own), for Go
+// programs only — the phone simulator injects network faults there (gomobile does not bind it).
+func OpenWithTransport(cfg *Config, clock Clock, random Random, rt http.RoundTripper) (*Client, error) {
 	if cfg == nil {
 		return nil, newError(CodeInvalid, "no configuration")
 	}
@@ -145,9 +160,21 @@ func OpenWith(cfg *Config, clock Clock, random Random) (*Client, error) {
 	if timeout <= 0 {
 		timeout = time.Minute
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.DisableCompression = true // the client asks for gzip itself and decompresses what it asked for
-	c.http = &http.Client{Timeout: timeout, Transport: tr}
+	if rt == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.DisableCompression = true // the client asks for gzip itself and decompresses what it asked for
+		rt = tr
+	}
+	c.http = &http.Client{Timeout: timeout, Transport: rt}
+	c.cfg.chunk = cfg.UploadChunkBytes
+	if c.cfg.chunk <= 0 {
+		c.cfg.chunk = 512 << 10
+	}
+	c.cfg.chunk = min(c.cfg.chunk, 16<<20)
+	c.cfg.evidenceDir = cfg.EvidenceDir
+	if c.cfg.evidenceDir == "" {
+		c.cfg.evidenceDir = cfg.StorePath + "-evidence"
+	}
 	spec := cfg.CrashPoints
 	if spec == "" {
 		spec = os.Getenv(CrashEnv)
@@ -163,6 +190,11 @@ func OpenWith(cfg *Config, clock Clock, random Random) (*Client, error) {
 	c.store = s
 	c.deviceID = cfg.DeviceID
 	if err := c.ensureDeviceID(); err != nil {
+		s.close()
+		c.cancel()
+		return nil, err
+	}
+	if err := c.openEvidenceDir(); err != nil {
 		s.close()
 		c.cancel()
 		return nil, err

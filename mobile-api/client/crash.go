@@ -33,6 +33,15 @@ const (
 	// CrashRefreshAfterSend: the server answered a token refresh, before the new pair is stored
 	// (the server has rotated the token; the phone must get the same pair within the grace window).
 	CrashRefreshAfterSend = "refresh_after_send"
+	// CrashUploadAfterAnnounce: the server answered an evidence announce (PUT), before the answer is
+	// stored and before any byte is sent.
+	CrashUploadAfterAnnounce = "upload_after_announce"
+	// CrashUploadMidBytes: half of an evidence PATCH body is on the connection, the rest not sent
+	// (the server keeps what arrived, except a whole small file sent from 0).
+	CrashUploadMidBytes = "upload_mid_bytes"
+	// CrashUploadAfterChunk: the server answered a PATCH (the piece is durable there), before the new
+	// offset is stored on the phone.
+	CrashUploadAfterChunk = "upload_after_chunk"
 )
 
 // crashPoints counts how often each armed step is reached and kills the process at the asked one.

@@ -16,6 +16,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -24,6 +26,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -49,6 +52,7 @@ type world struct {
 	s3     string
 	store  string
 	ranFor []string
+	chunk  int // the phone's UploadChunkBytes (0: the default)
 }
 
 const visitDay = "2026-03-02"
@@ -109,7 +113,7 @@ func newWorld(t *testing.T) *world {
 // process killed itself, and the step results it printed.
 func (w *world) phone(crash string, steps ...string) (killed bool, results []stepResult) {
 	w.t.Helper()
-	spec, _ := json.Marshal(childSpec{Store: w.store, Server: w.srv.URL, Login: "ct-an", Password: apptest.Password, Date: visitDay, Steps: steps})
+	spec, _ := json.Marshal(childSpec{Store: w.store, Server: w.srv.URL, Login: "ct-an", Password: apptest.Password, Date: visitDay, Steps: steps, Chunk: w.chunk})
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	// GORACE: under the race detector a process otherwise waits a second before it exits.
 	cmd.Env = append(os.Environ(), childEnv+"="+string(spec), client.CrashEnv+"="+crash, "GORACE=atexit_sleep_ms=0")
@@ -538,4 +542,123 @@ func equalOutbox(a, b []outboxItem) bool {
 		}
 	}
 	return true
+}
+
+// TestEvidenceUploadSurvivesSIGKILL: the phone is killed at every step of an evidence upload — right
+// after a capture committed, after the announce was answered, half-way through the bytes of a piece,
+// after a piece was answered but before the phone stored the new offset — and started again on the
+// same store. In the end the server holds every photo once, byte for byte, and the phone knows each
+// is stored.
+func TestEvidenceUploadSurvivesSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the phone as a process many times")
+	}
+	w := newWorld(t)
+	w.chunk = 64 << 10 // photos of 100–250 KB go up in 2–4 pieces
+	w.phone("", "login", "pull", "visits:1", "photos:3")
+	w.mustCrash(client.CrashUploadAfterAnnounce, "sync")
+	w.mustCrash(client.CrashUploadMidBytes+":2", "sync")
+
+	// The server kept the half piece that reached it: the next upload goes on from there (the
+	// phone itself last heard of one whole piece).
+	rt := &statusRecorder{base: http.DefaultTransport}
+	c, err := client.OpenWithTransport(&client.Config{StorePath: w.store, ServerURL: w.srv.URL, UploadChunkBytes: w.chunk}, nil, nil, rt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := c.Upload()
+	c.Close()
+	// (The server may still be committing the half piece when the phone asks: then it answers one
+	// piece, and the PATCH from there is answered 409 with the offset after the half piece.)
+	partial := slices.ContainsFunc(rt.offsets, func(o int64) bool { return o > int64(w.chunk) && o < int64(2*w.chunk) })
+	if err != nil || rep.Stored != 3 || rep.Resumed == 0 || !partial {
+		t.Fatalf("resumed upload: %+v %v; the server's offsets %v, want one after the half piece (between %d and %d)", rep, err, rt.offsets, w.chunk, 2*w.chunk)
+	}
+
+	w.phone("", "photos:2")
+	w.mustCrash(client.CrashUploadAfterChunk+":2", "sync")
+	w.mustCrash(client.CrashEditCommitted, "photos:1")
+	w.mustCrash(client.CrashUploadMidBytes, "upload")
+	w.mustCrash(client.CrashUploadAfterAnnounce, "sync")
+	_, res := w.phone("", "sync")
+	if len(res) != 1 || res[0].Upload == nil || res[0].Upload.Pending != 0 || res[0].Upload.Rejected != 0 {
+		t.Fatalf("the last sync: %+v", res)
+	}
+
+	c = w.open()
+	var local []struct {
+		ID      string `json:"id"`
+		VisitID string `json:"visit_id"`
+		SHA256  string `json:"sha256"`
+		Size    int64  `json:"size"`
+		State   string `json:"state"`
+	}
+	s, err := c.EvidenceList("")
+	if err != nil || json.Unmarshal([]byte(s), &local) != nil {
+		t.Fatalf("evidence list: %v %s", err, s)
+	}
+	if len(local) != 6 {
+		t.Fatalf("%d evidence on the phone, want 6", len(local))
+	}
+	checkDrainedAll(t, outbox(t, c, ""))
+	chief := w.srv.Login(t, "ct-chief")
+	r := w.srv.Do(t, http.MethodGet, "/api/v1/visits/"+local[0].VisitID+"/evidence", chief, nil)
+	var ve struct {
+		Evidence []struct {
+			ID     string `json:"id"`
+			State  string `json:"state"`
+			SHA256 string `json:"sha256"`
+			Size   int64  `json:"size"`
+		} `json:"evidence"`
+		Complete bool `json:"complete"`
+	}
+	if r.Status != http.StatusOK || json.Unmarshal(r.Body, &ve) != nil {
+		t.Fatalf("visit evidence: %d %s", r.Status, r.Body)
+	}
+	if len(ve.Evidence) != len(local) || !ve.Complete {
+		t.Errorf("the server holds %d evidence (complete %v), the phone made %d: %s", len(ve.Evidence), ve.Complete, len(local), r.Body)
+	}
+	held := map[string]string{}
+	for _, e := range ve.Evidence {
+		held[e.ID] = e.State + " " + e.SHA256
+	}
+	for _, e := range local {
+		if e.State != client.StateStored || held[e.ID] != "stored "+e.SHA256 {
+			t.Errorf("evidence %s: phone %s, server %q", e.ID, e.State, held[e.ID])
+			continue
+		}
+		r := w.srv.Do(t, http.MethodGet, "/api/v1/evidence/"+e.ID+"/content", chief, nil)
+		if sum := sha256.Sum256(r.Body); r.Status != http.StatusOK || hex.EncodeToString(sum[:]) != e.SHA256 || int64(len(r.Body)) != e.Size {
+			t.Errorf("content of %s: %d, %d bytes, not the bytes taken", e.ID, r.Status, len(r.Body))
+		}
+	}
+	t.Logf("%d phone runs", len(w.ranFor))
+}
+
+// checkDrainedAll: every change was answered in order and acknowledged.
+func checkDrainedAll(t *testing.T, items []outboxItem) {
+	t.Helper()
+	var last int64
+	for _, it := range items {
+		if it.State != client.StateAcknowledged || it.AnswerOrder <= last {
+			t.Errorf("change %s %s: %s, answered %d after %d", it.ChangeID, it.EntityType, it.State, it.AnswerOrder, last)
+		}
+		last = it.AnswerOrder
+	}
+}
+
+// statusRecorder records the offsets of the upload status answers (GET) and of the 409s that pass.
+type statusRecorder struct {
+	base    http.RoundTripper
+	offsets []int64
+}
+
+func (sr *statusRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	res, err := sr.base.RoundTrip(r)
+	if err == nil && (r.Method == http.MethodGet || res.StatusCode == http.StatusConflict) && strings.HasSuffix(r.URL.Path, "/upload") {
+		if off, perr := strconv.ParseInt(res.Header.Get("Upload-Offset"), 10, 64); perr == nil {
+			sr.offsets = append(sr.offsets, off)
+		}
+	}
+	return res, err
 }

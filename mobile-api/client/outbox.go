@@ -287,6 +287,9 @@ func (c *Client) applyResults(ctx context.Context, items []outItem, results []pu
 					fields = ?, answered_at = ?, answer_order = ? WHERE seq = ?`, r.Outcome, r.Code, r.Message, fields, now, n, it.seq); err != nil {
 					return err
 				}
+				if err := rejectEvidence(ctx, tx, it, r.Code, r.Message, now); err != nil {
+					return err
+				}
 				aside++
 			}
 		}
@@ -317,7 +320,21 @@ func (c *Client) setAside(ctx context.Context, items []outItem, named map[int][]
 				answered_at = ?, answer_order = ? WHERE seq = ?`, e.Code, e.Message, string(fields), c.now(), n, it.seq); err != nil {
 				return err
 			}
+			if err := rejectEvidence(ctx, tx, it, e.Code, e.Message, c.now()); err != nil {
+				return err
+			}
 		}
 		return setMeta(ctx, tx, "answer_order", strconv.FormatInt(n, 10))
 	})
+}
+
+// rejectEvidence sets aside the upload of evidence whose reference was set aside (in the same
+// transaction): its bytes have nowhere to go.
+func rejectEvidence(ctx context.Context, tx *sql.Tx, it outItem, code, message string, now int64) error {
+	if it.EntityType != "evidence" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE local_evidence SET state = 'rejected', code = ?, message = ?, updated_at = ?
+		WHERE change_id = ? AND state IN ('queued', 'uploading')`, code, message, now, it.ChangeID)
+	return err
 }

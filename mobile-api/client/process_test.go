@@ -9,6 +9,7 @@ package client_test
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
@@ -27,15 +28,17 @@ type childSpec struct {
 	Password string   `json:"password"`
 	Date     string   `json:"date"` // the visits' day
 	Steps    []string `json:"steps"`
+	Chunk    int      `json:"chunk"` // UploadChunkBytes
 }
 
 // stepResult is the line a child prints per step.
 type stepResult struct {
-	Step   string             `json:"step"`
-	Error  string             `json:"error,omitempty"`
-	Pull   *client.PullReport `json:"pull,omitempty"`
-	Push   *client.PushReport `json:"push,omitempty"`
-	Record *client.RecordRef  `json:"record,omitempty"`
+	Step   string               `json:"step"`
+	Error  string               `json:"error,omitempty"`
+	Pull   *client.PullReport   `json:"pull,omitempty"`
+	Push   *client.PushReport   `json:"push,omitempty"`
+	Record *client.RecordRef    `json:"record,omitempty"`
+	Upload *client.UploadReport `json:"upload,omitempty"`
 }
 
 func TestMain(m *testing.M) {
@@ -54,7 +57,7 @@ func runChild(specJSON string) int {
 	}
 	c, err := client.Open(&client.Config{StorePath: spec.Store, ServerURL: spec.Server, DeviceName: "test phone",
 		AppVersion: "test", PushBatchSize: 4, PullLimit: 10, HeldBackPauseMillis: 50, MaxAttempts: 4, BackoffBaseMillis: 20,
-		BackoffMaxMillis: 200})
+		BackoffMaxMillis: 200, UploadChunkBytes: spec.Chunk})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "open:", err)
 		return 2
@@ -92,7 +95,23 @@ func childStep(c *client.Client, spec *childSpec, step string) (stepResult, erro
 	case "sync":
 		var r *client.SyncReport
 		r, err = c.Sync()
-		res.Pull, res.Push = r.Pull, r.Push
+		res.Pull, res.Push, res.Upload = r.Pull, r.Push, r.Upload
+	case "upload":
+		res.Upload, err = c.Upload()
+	case "photos":
+		// N unique photos (random noise, 100–250 KB) of the first visit the server took.
+		n, _ := strconv.Atoi(arg)
+		visitID := goodVisit(c)
+		rng := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+		for range n {
+			var b []byte
+			if b, err = noisePhoto(rng, 500+rng.IntN(200), 400); err != nil {
+				break
+			}
+			if _, err = c.CaptureEvidence(&client.NewEvidence{VisitID: visitID, Bytes: b}); err != nil {
+				break
+			}
+		}
 	case "visits":
 		n, _ := strconv.Atoi(arg)
 		campaignID, siteID := openCampaign(c)
@@ -122,15 +141,7 @@ func childStep(c *client.Client, spec *childSpec, step string) (stepResult, erro
 		}
 	case "record", "draft":
 		unit, year := numberSeries(c)
-		var ids []string
-		s, _ := c.LocalVisitIDs()
-		json.Unmarshal([]byte(s), &ids)
-		visitID := ""
-		for _, id := range ids { // a visit the server took: made at the campaign's site
-			if v, _ := c.Visit(id); strings.Contains(v, `"site_id":"`) && !strings.Contains(v, "000000000bad") {
-				visitID = id
-			}
-		}
+		visitID := goodVisit(c)
 		res.Record, err = c.CreateRecord(visitID, unit, year, `{"drawn_up_at": "`+spec.Date+`T09:00:00+07:00",
 			"violations": [{"code": "FUEL-99-COND", "description": "Không có hợp đồng đại lý với thương nhân phân phối"}],
 			"persons": [{"role": "inspector", "name": "Cán bộ an", "signed": true}], "status": "signed"}`, name == "record")
@@ -147,6 +158,20 @@ func childStep(c *client.Client, spec *childSpec, step string) (stepResult, erro
 		err = fmt.Errorf("unknown step %q", step)
 	}
 	return res, err
+}
+
+// goodVisit is the last visit made at the campaign's site (one the server takes).
+func goodVisit(c *client.Client) string {
+	var ids []string
+	s, _ := c.LocalVisitIDs()
+	json.Unmarshal([]byte(s), &ids)
+	visitID := ""
+	for _, id := range ids {
+		if v, _ := c.Visit(id); strings.Contains(v, `"site_id":"`) && !strings.Contains(v, "000000000bad") {
+			visitID = id
+		}
+	}
+	return visitID
 }
 
 // openCampaign picks the open campaign of the phone's copy and its first site.

@@ -262,7 +262,8 @@ func (c *Client) Visit(visitID string) (string, error) {
 
 // Record returns a violation record made on this phone (JSON): the record as last saved here
 // ("record": the payload), its number, its sync state, and the server's copy as last pulled
-// ("server": sync-record.schema.json, with the chief's status and comment; null until pulled).
+// ("server": sync-record.schema.json, with the chief's status and comment; null until pulled). A
+// record whose local copy Prune let go has "record": null, "pruned": true and the server's copy.
 func (c *Client) Record(recordID string) (string, error) {
 	ctx := c.ctx
 	var body []byte
@@ -270,7 +271,7 @@ func (c *Client) Record(recordID string) (string, error) {
 	var number int
 	err := c.store.r.QueryRowContext(ctx, `SELECT body, status, number FROM local_records WHERE id = ?`, recordID).Scan(&body, &status, &number)
 	if err == sql.ErrNoRows {
-		return "", errorf(CodeNotFound, "no record %s on this phone", recordID)
+		return c.prunedRecord(recordID)
 	}
 	if err != nil {
 		return "", err
@@ -288,6 +289,32 @@ func (c *Client) Record(recordID string) (string, error) {
 	}
 	b, err := json.Marshal(map[string]any{"id": recordID, "number": number, "status": status, "record": json.RawMessage(body),
 		"server": server, "sync_state": st.State, "sync_code": st.Code, "sync_message": st.Message})
+	return string(b), err
+}
+
+// prunedRecord is Record of a record drawn up here whose local copy Prune let go: the server's copy
+// as pulled, acknowledged.
+func (c *Client) prunedRecord(recordID string) (string, error) {
+	ctx := c.ctx
+	known, err := knownVersion(ctx, c.store.r, "record", recordID)
+	if err != nil {
+		return "", err
+	}
+	var data []byte
+	err = c.store.r.QueryRowContext(ctx, `SELECT data FROM ref_entities WHERE type = 'record' AND id = ?`, recordID).Scan(&data)
+	if known == 0 || err == sql.ErrNoRows {
+		return "", errorf(CodeNotFound, "no record %s on this phone", recordID)
+	}
+	if err != nil {
+		return "", err
+	}
+	var d struct {
+		Number int    `json:"number"`
+		Status string `json:"status"`
+	}
+	json.Unmarshal(data, &d)
+	b, err := json.Marshal(map[string]any{"id": recordID, "number": d.Number, "status": d.Status, "record": nil,
+		"server": json.RawMessage(data), "sync_state": StateAcknowledged, "sync_code": "", "sync_message": "", "pruned": true})
 	return string(b), err
 }
 
@@ -396,17 +423,19 @@ func (c *Client) DismissRejected(changeID string) error {
 
 // Status is a summary for the app's sync screen.
 type Status struct {
-	LoggedIn      bool
-	LoginRequired string // the server's code when it ended the session (refresh_reused …), else ""
-	Login         string
-	AccountID     string
-	DeviceID      string
-	Queued        int
-	Sending       int
-	Rejected      int
-	Acknowledged  int
-	Drafts        int   // records saved as drafts, never queued
-	LastPullMilli int64 // the phone's time of the last page applied; 0 if never
+	LoggedIn        bool
+	LoginRequired   string // the server's code when it ended the session (refresh_reused …), else ""
+	Login           string
+	AccountID       string
+	DeviceID        string
+	Queued          int
+	Sending         int
+	Rejected        int
+	Acknowledged    int
+	Drafts          int   // records saved as drafts, never queued
+	LastPullMilli   int64 // the phone's time of the last page applied; 0 if never
+	Uploads         int   // evidence whose bytes are not on the server yet (queued or uploading)
+	UploadsSetAside int   // evidence uploads set aside (rejected)
 }
 
 // Status returns the summary.
@@ -450,6 +479,10 @@ func (c *Client) Status() (*Status, error) {
 		return nil, err
 	}
 	if err := c.store.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(pulled_at), 0) FROM cursors`).Scan(&st.LastPullMilli); err != nil {
+		return nil, err
+	}
+	if err := c.store.r.QueryRowContext(ctx, `SELECT COALESCE(SUM(state IN ('queued', 'uploading')), 0), COALESCE(SUM(state = 'rejected'), 0)
+		FROM local_evidence`).Scan(&st.Uploads, &st.UploadsSetAside); err != nil {
 		return nil, err
 	}
 	return st, nil

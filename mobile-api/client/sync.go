@@ -4,24 +4,27 @@ import "context"
 
 // SyncReport says what a Sync did.
 type SyncReport struct {
-	Push *PushReport
-	Pull *PullReport
+	Push   *PushReport
+	Upload *UploadReport
+	Pull   *PullReport
 }
 
-// Sync pushes the outbox, then pulls every dataset (push first: the pull brings back the server's
-// state of what was just pushed, with its versions). Call it when the app opens, when coverage
+// Sync pushes the outbox, uploads the bytes of the evidence whose references the push delivered,
+// then pulls every dataset (push first: the pull brings back the server's state of what was just
+// pushed, with its versions and the evidence stored). Call it when the app opens, when coverage
 // returns and every few minutes while on line — never in a tight loop. An error leaves everything
 // consistent: what was pushed and acknowledged stays acknowledged, every page applied stays applied,
 // and the next Sync goes on from there (a batch whose answer was lost is sent again, the same).
 func (c *Client) Sync() (*SyncReport, error) {
-	rep := &SyncReport{Push: &PushReport{}, Pull: &PullReport{}}
+	rep := &SyncReport{Push: &PushReport{}, Upload: &UploadReport{}, Pull: &PullReport{}}
 	err := c.locked(func(ctx context.Context) error {
 		var err error
 		if rep.Push, err = c.push(ctx); err != nil {
 			return err
 		}
-		// The seam for evidence: uploads of the bytes of the evidence announced by the push go here,
-		// between the push and the pull, when the evidence upload API exists (docs/client.md).
+		if rep.Upload, err = c.upload(ctx); err != nil {
+			return err
+		}
 		rep.Pull, err = c.pull(ctx)
 		return err
 	})

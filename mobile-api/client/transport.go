@@ -21,12 +21,20 @@ const maxAnswerBytes = 64 << 20
 
 // request is one call of the phone API.
 type request struct {
-	path     string // under /mobile/v1
-	body     []byte
-	gzipBody bool // send the body gzip-compressed (push)
-	header   http.Header
-	auth     bool // needs the access token (refreshed when the server says it expired)
-	retry429 bool // wait out a 429 and retry (not for a login, which the user retries)
+	method      string // default POST
+	path        string // under /mobile/v1
+	body        []byte
+	contentType string // default application/json (when there is a body)
+	gzipBody    bool   // send the body gzip-compressed (push)
+	header      http.Header
+	auth        bool // needs the access token (refreshed when the server says it expired)
+	retry429    bool // wait out a 429 and retry (not for a login, which the user retries)
+	// once: a lost connection or a 5xx is returned at once, not retried — the caller knows better
+	// (an evidence PATCH cut half-way must ask where the upload stands, not send the same bytes).
+	once bool
+	// crashMid names a crash point reached when half of the body has been handed to the connection
+	// (tests: a process killed while its bytes stream).
+	crashMid string
 }
 
 // response is an answer with its body read (and decompressed).
@@ -135,6 +143,9 @@ func (c *Client) do(ctx context.Context, req request) (*response, error) {
 		default:
 			return res, nil
 		}
+		if req.once {
+			return nil, last
+		}
 		attempt++
 		if attempt >= c.cfg.maxAttempts {
 			return nil, last
@@ -160,14 +171,37 @@ func (c *Client) roundTrip(ctx context.Context, req request, token string) (*res
 	} else {
 		req.gzipBody = false
 	}
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, c.baseURL+apiPrefix+req.path, bytes.NewReader(body))
+	method := req.method
+	if method == "" {
+		method = http.MethodPost
+	}
+	var rd io.Reader
+	if body != nil || method != http.MethodGet {
+		rd = bytes.NewReader(body)
+		if req.crashMid != "" && len(body) > 0 {
+			rd = &crashReader{r: rd, at: len(body) / 2, hit: func() { c.crash.hit(req.crashMid) }}
+		}
+	}
+	hr, err := http.NewRequestWithContext(ctx, method, c.baseURL+apiPrefix+req.path, rd)
 	if err != nil {
 		return nil, err
+	}
+	if rd != nil {
+		hr.ContentLength = int64(len(body))
+		if len(body) == 0 {
+			hr.Body = http.NoBody
+		}
 	}
 	for k, vs := range req.header {
 		hr.Header[k] = vs
 	}
-	hr.Header.Set("Content-Type", "application/json")
+	if rd != nil {
+		ct := req.contentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		hr.Header.Set("Content-Type", ct)
+	}
 	hr.Header.Set("Accept", "application/json")
 	if req.gzipBody {
 		hr.Header.Set("Content-Encoding", "gzip")
@@ -211,4 +245,26 @@ func (c *Client) roundTrip(ctx context.Context, req request, token string) (*res
 		requestID = id
 	}
 	return &response{status: res.StatusCode, header: res.Header, body: raw, requestID: requestID}, nil
+}
+
+// crashReader passes the body through and reaches a crash point at the first read after the
+// first at bytes were handed over (so that they are on the connection when the process dies).
+type crashReader struct {
+	r    io.Reader
+	at   int
+	read int
+	hit  func()
+	done bool
+}
+
+func (cr *crashReader) Read(p []byte) (int, error) {
+	if cr.read >= cr.at && !cr.done {
+		cr.done = true
+		cr.hit()
+	} else if cr.read < cr.at && len(p) > cr.at-cr.read {
+		p = p[:cr.at-cr.read] // stop at the middle
+	}
+	n, err := cr.r.Read(p)
+	cr.read += n
+	return n, err
 }
