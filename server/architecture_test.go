@@ -25,6 +25,8 @@ var (
 		module + "/server/legal", module + "/server/penalty", module + "/server/evidence",
 		module + "/server/evidenceview", module + "/server/thumbnail", module + "/server/integrity",
 		module + "/server/adminunit", module + "/server/registry", module + "/server/registry/importer", module + "/server/registry/vntext",
+		module + "/server/stats",
+		module + "/server/export", module + "/server/statsreport",
 	}
 	testOnly = []string{module + "/schemas/schematest", module + "/server/gormstore/storetest", module + "/server/blob/blobtest"}
 )

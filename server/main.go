@@ -50,6 +50,7 @@ func commands() []command {
 		{name: "registry", usage: "registry import -org C -file F.csv|F.xlsx [-apply] [-progress N]   dry run unless -apply", run: cmdRegistry},
 		{name: "verify", usage: "verify [-audit-only] [-workers N]   check every audit chain and anchor, and re-hash every stored evidence object and record document; non-zero exit on a problem", run: cmdVerify},
 		{name: "jobs", usage: "jobs list [-state dead] [-org C] | jobs retry -id ID", run: cmdJobs},
+		{name: "gendata", usage: gendataUsage + "   fill the database with generated national-scale data (benchmarks only)", run: cmdGendata},
 		{name: "help", usage: "help                            this list", run: cmdHelp},
 	}
 }

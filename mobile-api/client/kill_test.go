@@ -20,6 +20,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -561,15 +562,21 @@ func TestEvidenceUploadSurvivesSIGKILL(t *testing.T) {
 
 	// The server kept the half piece that reached it: the next upload goes on from there (the
 	// phone itself last heard of one whole piece).
-	rt := &statusRecorder{base: http.DefaultTransport}
+	//
+	// The server's handler of the cut PATCH may still be storing the half piece when the phone asks
+	// (on S3 a piece is several requests to the object store). A phone that asks then is answered
+	// one piece and sends the whole second piece from there; whichever of the two requests commits
+	// first wins and the other's bytes are dropped — correct either way, but this test wants to see
+	// the half piece kept, so the recorder lets the phone's first status request through only once
+	// the server has had time to commit it (waitPast).
+	rt := &statusRecorder{base: http.DefaultTransport, waitPast: int64(w.chunk)}
 	c, err := client.OpenWithTransport(&client.Config{StorePath: w.store, ServerURL: w.srv.URL, UploadChunkBytes: w.chunk}, nil, nil, rt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rep, err := c.Upload()
 	c.Close()
-	// (The server may still be committing the half piece when the phone asks: then it answers one
-	// piece, and the PATCH from there is answered 409 with the offset after the half piece.)
+	t.Logf("the server committed the half piece %v after the phone came back", rt.waited)
 	partial := slices.ContainsFunc(rt.offsets, func(o int64) bool { return o > int64(w.chunk) && o < int64(2*w.chunk) })
 	if err != nil || rep.Stored != 3 || rep.Resumed == 0 || !partial {
 		t.Fatalf("resumed upload: %+v %v; the server's offsets %v, want one after the half piece (between %d and %d)", rep, err, rt.offsets, w.chunk, 2*w.chunk)
@@ -648,14 +655,35 @@ func checkDrainedAll(t *testing.T, items []outboxItem) {
 }
 
 // statusRecorder records the offsets of the upload status answers (GET) and of the 409s that pass.
+// With waitPast, the first status request is repeated (for at most a minute) until the server's
+// offset is past waitPast: the handler of a PATCH cut by the phone's death commits what arrived
+// shortly after the connection closed, and the test must not race it.
 type statusRecorder struct {
-	base    http.RoundTripper
-	offsets []int64
+	base     http.RoundTripper
+	waitPast int64
+	waited   time.Duration // how long the first status request was held back
+	offsets  []int64
 }
 
 func (sr *statusRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	status := r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/upload")
+	if status && sr.waitPast > 0 && sr.waited == 0 {
+		start := time.Now()
+		defer func() { sr.waited = max(time.Since(start), 1) }()
+		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			res, err := sr.base.RoundTrip(r.Clone(r.Context()))
+			if err != nil {
+				break
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if off, perr := strconv.ParseInt(res.Header.Get("Upload-Offset"), 10, 64); res.StatusCode != http.StatusOK || perr != nil || off > sr.waitPast {
+				break
+			}
+		}
+	}
 	res, err := sr.base.RoundTrip(r)
-	if err == nil && (r.Method == http.MethodGet || res.StatusCode == http.StatusConflict) && strings.HasSuffix(r.URL.Path, "/upload") {
+	if err == nil && (status || res.StatusCode == http.StatusConflict) && strings.HasSuffix(r.URL.Path, "/upload") {
 		if off, perr := strconv.ParseInt(res.Header.Get("Upload-Offset"), 10, 64); perr == nil {
 			sr.offsets = append(sr.offsets, off)
 		}

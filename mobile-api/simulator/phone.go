@@ -34,6 +34,7 @@ type ledgerRecord struct {
 	ID, IssuingUnitID string
 	Year, Number      int
 	EvidenceIDs       []string
+	Content           string // the record's JSON as the phone saved it (without the number: the client adds it)
 }
 
 type ledgerFinding struct {
@@ -121,6 +122,8 @@ type phone struct {
 	ledger *ledger
 	st     phoneStats
 	logf   func(string, ...any)
+	// rec, when set, shapes the violation record (MakeVisit); nil: the fleet's record.
+	rec *VisitOptions
 }
 
 // retry runs fn until it succeeds, retrying what the network (or a restarting server) causes:
@@ -160,15 +163,10 @@ func asClientError(err error, out **client.Error) bool {
 // run is the phone's day: log in, pull, visits offline with a sync every SyncEvery visits, then sync
 // until nothing is left to send.
 func (p *phone) run(ctx context.Context, dir string, ft http.RoundTripper) error {
-	cfg := &client.Config{StorePath: filepath.Join(dir, fmt.Sprintf("phone-%04d.db", p.i)), ServerURL: p.o.ServerURL,
-		DeviceID: fmt.Sprintf("sim-%s-dev-%04d", p.o.RunID, p.i), DeviceName: fmt.Sprintf("Điện thoại mô phỏng %d", p.i),
-		AppVersion: "simulator", MaxAttempts: 6, BackoffBaseMillis: 100, BackoffMaxMillis: 2000, RequestTimeoutMillis: 60_000,
-		UploadChunkBytes: p.o.ChunkKiB << 10, HeldBackPauseMillis: 200}
-	c, err := client.OpenWithTransport(cfg, nil, &seededRandom{r: rand.New(rand.NewPCG(p.o.Seed, uint64(p.i)+1<<32))}, ft)
+	c, err := p.open(filepath.Join(dir, fmt.Sprintf("phone-%04d.db", p.i)), fmt.Sprintf("sim-%s-dev-%04d", p.o.RunID, p.i), ft)
 	if err != nil {
 		return err
 	}
-	p.c = c
 	var closeOnce sync.Once
 	closeClient := func() { closeOnce.Do(func() { c.Close() }) }
 	stop := context.AfterFunc(ctx, closeClient) // an interrupted run stops the sync in progress
@@ -205,6 +203,20 @@ func (p *phone) run(ctx context.Context, dir string, ft http.RoundTripper) error
 	// The phone lets go of what the server holds whole (the photos above all).
 	p.st.pruned, err = c.Prune()
 	return err
+}
+
+// open opens the phone's client on its store, through the network ft.
+func (p *phone) open(storePath, deviceID string, ft http.RoundTripper) (*client.Client, error) {
+	cfg := &client.Config{StorePath: storePath, ServerURL: p.o.ServerURL,
+		DeviceID: deviceID, DeviceName: fmt.Sprintf("Điện thoại mô phỏng %d", p.i),
+		AppVersion: "simulator", MaxAttempts: 6, BackoffBaseMillis: 100, BackoffMaxMillis: 2000, RequestTimeoutMillis: 60_000,
+		UploadChunkBytes: p.o.ChunkKiB << 10, HeldBackPauseMillis: 200}
+	c, err := client.OpenWithTransport(cfg, nil, &seededRandom{r: rand.New(rand.NewPCG(p.o.Seed, uint64(p.i)+1<<32))}, ft)
+	if err != nil {
+		return nil, err
+	}
+	p.c = c
+	return c, nil
 }
 
 // sync syncs; drain: until nothing is left to send (or the rounds run out).
@@ -387,6 +399,12 @@ func (p *phone) list(entityType string, out any) error {
 func (p *phone) visit(pl *visitPlan, n int) error {
 	c := p.c
 	site := pl.sites[(p.i+n)%len(pl.sites)]
+	if p.rec != nil && p.rec.SiteID != "" {
+		if !slices.Contains(pl.sites, p.rec.SiteID) {
+			return fmt.Errorf("site %s is not one of campaign %s's sites of the checklist's type", p.rec.SiteID, pl.campaignID)
+		}
+		site = p.rec.SiteID
+	}
 	id, err := c.CreateVisit(&client.NewVisit{CampaignID: pl.campaignID, SiteID: site, Date: p.date,
 		ChecklistCode: pl.checklist.Code, ChecklistVersion: pl.checklist.Version, Status: "in_progress"})
 	if err != nil {
@@ -511,18 +529,17 @@ func (p *phone) visit(pl *visitPlan, n int) error {
 	}
 	lv.Findings = append(lv.Findings, ledgerFinding{ID: fid, Description: desc, EvidenceIDs: fev})
 	// The violation record, drawn up and signed on site with the device's next number.
-	rb, _ := json.Marshal(map[string]any{
-		"drawn_up_at":  time.Now().In(time.FixedZone("ICT", 7*3600)).Format(time.RFC3339),
-		"subject_id":   pl.subjectOf[site],
-		"violations":   []map[string]string{{"code": "FUEL-99-COND", "description": "Không có hợp đồng đại lý với thương nhân phân phối"}},
-		"persons":      []map[string]any{{"role": "inspector", "name": "Thanh tra viên mô phỏng", "signed": true}},
-		"evidence_ids": photos[:min(1, len(photos))],
-		"status":       "signed"})
+	content := p.recordContent(pl.subjectOf[site], photos[:min(1, len(photos))])
+	rb, err := json.Marshal(content)
+	if err != nil {
+		return err
+	}
 	rec, err := c.CreateRecord(id, pl.issuingUnit, pl.year, string(rb), true)
 	if err != nil {
 		return err
 	}
-	lr := ledgerRecord{ID: rec.ID, IssuingUnitID: rec.IssuingUnitID, Year: rec.Year, Number: rec.Number, EvidenceIDs: photos[:min(1, len(photos))]}
+	lr := ledgerRecord{ID: rec.ID, IssuingUnitID: rec.IssuingUnitID, Year: rec.Year, Number: rec.Number, EvidenceIDs: photos[:min(1, len(photos))],
+		Content: string(rb)}
 	if p.o.Photos > 0 {
 		if _, err := capture("signature", rec.ID, max(p.o.PhotoKiB/8, 8)); err != nil {
 			return err
@@ -531,4 +548,47 @@ func (p *phone) visit(pl *visitPlan, n int) error {
 	lv.Records = append(lv.Records, lr)
 	p.ledger.add(lv)
 	return nil
+}
+
+// recordContent is the violation record's content (sync-push-record.schema.json, without visit,
+// issuing unit, year and number, which the client adds): the fleet's signed record citing one
+// catalogue violation, or the one VisitOptions shapes.
+func (p *phone) recordContent(subjectID string, evidence []string) map[string]any {
+	drawnUp := time.Now()
+	violations := []map[string]any{{"code": "FUEL-99-COND", "description": "Không có hợp đồng đại lý với thương nhân phân phối"}}
+	status := "signed"
+	if r := p.rec; r != nil {
+		if !r.DrawnUpAt.IsZero() {
+			drawnUp = r.DrawnUpAt
+		}
+		if len(r.Violations) > 0 {
+			violations = violations[:0]
+			for _, v := range r.Violations {
+				m := map[string]any{"code": v.Code}
+				if v.Description != "" {
+					m["description"] = v.Description
+				}
+				if v.Quantity > 0 {
+					m["quantity"] = v.Quantity
+				}
+				violations = append(violations, m)
+			}
+		}
+		if r.Submit {
+			status = "submitted"
+		}
+	}
+	content := map[string]any{
+		"drawn_up_at":  drawnUp.In(time.FixedZone("ICT", 7*3600)).Format(time.RFC3339),
+		"subject_id":   subjectID,
+		"violations":   violations,
+		"persons":      []map[string]any{{"role": "inspector", "name": "Thanh tra viên mô phỏng", "signed": true, "refused": false}},
+		"evidence_ids": evidence,
+		"status":       status}
+	if p.rec != nil {
+		for k, v := range p.rec.Record {
+			content[k] = v
+		}
+	}
+	return content
 }

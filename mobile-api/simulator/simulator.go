@@ -38,7 +38,11 @@ type Options struct {
 	Password                    string
 	VerifyLogin, VerifyPassword string
 
-	Phones    int
+	Phones int
+	// Ramp spreads the phones' start (login and first pull) evenly over this duration; 0: all at
+	// once. A fleet's phones log in at different times of the morning; all of them at the same
+	// instant is a storm of password hashes (argon2id, 19 MiB each) that a small server may not take.
+	Ramp      time.Duration
 	Visits    int // per phone
 	Photos    int // per visit (plus a signature per record)
 	PhotoKiB  int // mean photo size
@@ -157,6 +161,14 @@ func Run(ctx context.Context, o Options, out io.Writer) (*Result, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if o.Ramp > 0 && i > 0 {
+				select {
+				case <-ctx.Done():
+					errs[i] = ctx.Err()
+					return
+				case <-time.After(o.Ramp * time.Duration(i) / time.Duration(o.Phones)):
+				}
+			}
 			errs[i] = p.run(ctx, dir, ft)
 		}()
 	}
@@ -222,8 +234,8 @@ func Run(ctx context.Context, o Options, out io.Writer) (*Result, error) {
 // print writes the result for people.
 func (r *Result) print(o *Options, out io.Writer) {
 	mib := func(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
-	fmt.Fprintf(out, "run %s: %d phones × %d visits, %d photos of ~%d KiB per visit, sync every %d visits, chunks of %d KiB\n",
-		o.RunID, o.Phones, o.Visits, o.Photos, o.PhotoKiB, o.SyncEvery, o.ChunkKiB)
+	fmt.Fprintf(out, "run %s: %d phones × %d visits (started over %v), %d photos of ~%d KiB per visit, sync every %d visits, chunks of %d KiB\n",
+		o.RunID, o.Phones, o.Visits, o.Ramp, o.Photos, o.PhotoKiB, o.SyncEvery, o.ChunkKiB)
 	fmt.Fprintf(out, "faults: drop %.0f%% (%d before the server, %d with the body cut, %d answers lost), cut %.0f%% (%d answers cut), latency %v\n",
 		o.Faults.Drop*100, r.DroppedBefore, r.DroppedBody, r.DroppedAnswer, o.Faults.Cut*100, r.CutAnswers, o.Faults.Latency)
 	secs := r.Duration.Seconds()

@@ -11,6 +11,7 @@ package simulator_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -33,58 +34,69 @@ import (
 
 // restartable is a server that the test restarts in place: the same address, the same database and
 // object store, a new App. A restart cuts every open connection first (as a crash would: answers in
-// flight are lost), lets the handlers finish, and starts again.
+// flight are lost), lets the handlers finish, and starts again. The listening socket stays open for
+// the whole test (connections made during a restart wait in its backlog for the next App): closing it
+// and listening again on the same port can fail, because on a busy machine another process — or a
+// phone's own connection attempt, given that port as its source — may take the port in between.
 type restartable struct {
-	t    *testing.T
-	cfg  config.Config
-	addr string
+	t   *testing.T
+	cfg config.Config
 
 	mu       sync.Mutex
+	sock     *socket
 	app      *app.App
 	ln       *trackingListener
 	cancel   context.CancelFunc
 	done     chan error
 	restarts int
-	// onPush is called around each push (before: true before the handler runs).
+	// onPush, when set, handles each push in place of the App (calling next to let it through).
 	onPush func(s *restartable, c echo.Context, next echo.HandlerFunc) error
 }
 
-func (s *restartable) start() {
-	t := s.t
+func (s *restartable) url() string { return "http://" + s.sock.ln.Addr().String() }
+
+// start starts an App on the socket (made by the first start).
+func (s *restartable) start() error {
+	if s.sock == nil {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		s.sock = newSocket(ln)
+	}
 	h := apptest.Hasher
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, s.cfg, slog.New(slog.DiscardHandler), app.Options{Clock: clock.Real{}, Hasher: &h})
 	if err != nil {
 		cancel()
-		t.Fatalf("start: %v", err)
+		return fmt.Errorf("start: %w", err)
 	}
 	a.Echo.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if c.Request().Method == http.MethodPost && c.Request().URL.Path == "/mobile/v1/sync/push" && s.onPush != nil {
-				return s.onPush(s, c, next)
+			s.mu.Lock()
+			onPush := s.onPush
+			s.mu.Unlock()
+			if c.Request().Method == http.MethodPost && c.Request().URL.Path == "/mobile/v1/sync/push" && onPush != nil {
+				return onPush(s, c, next)
 			}
 			return next(c)
 		}
 	})
-	var ln net.Listener
-	for try := 0; ; try++ { // the old listener's port may take a moment to be free
-		if ln, err = net.Listen("tcp", s.addr); err == nil || try == 50 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err != nil {
-		cancel()
-		a.Close()
-		t.Fatalf("listen %s: %v", s.addr, err)
-	}
-	s.addr = ln.Addr().String()
-	tl := &trackingListener{Listener: ln, conns: map[net.Conn]bool{}}
+	tl := &trackingListener{Listener: s.sock.generation(), conns: map[net.Conn]bool{}}
 	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, tl) }()
 	s.mu.Lock()
 	s.app, s.ln, s.cancel, s.done = a, tl, cancel, done
 	s.mu.Unlock()
+	go func() { done <- a.Serve(ctx, tl) }()
+	return nil
+}
+
+// cut cuts every open connection of the running App.
+func (s *restartable) cut() {
+	s.mu.Lock()
+	tl := s.ln
+	s.mu.Unlock()
+	tl.closeAll()
 }
 
 // stop cuts the connections, waits for the handlers and closes the App.
@@ -108,12 +120,92 @@ func (s *restartable) stop() {
 func (s *restartable) restart() {
 	t0 := time.Now()
 	s.stop()
-	s.start()
+	if err := s.start(); err != nil {
+		s.t.Errorf("restart: %v", err)
+		return
+	}
 	s.t.Logf("server restarted in %v", time.Since(t0))
 	s.mu.Lock()
 	s.restarts++
 	s.mu.Unlock()
 }
+
+// close stops the server and closes the socket.
+func (s *restartable) close() {
+	s.stop()
+	if s.sock != nil {
+		s.sock.close()
+	}
+}
+
+// socket is the test's one listening socket; each App accepts from it through a generation, which
+// its shutdown closes without closing the socket.
+type socket struct {
+	ln    net.Listener
+	conns chan net.Conn
+	quit  chan struct{}
+	wg    sync.WaitGroup
+}
+
+func newSocket(ln net.Listener) *socket {
+	s := &socket{ln: ln, conns: make(chan net.Conn), quit: make(chan struct{})}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			select {
+			case s.conns <- c:
+			case <-s.quit:
+				c.Close()
+				return
+			}
+		}
+	}()
+	return s
+}
+
+func (s *socket) generation() net.Listener {
+	return &generation{s: s, done: make(chan struct{})}
+}
+
+func (s *socket) close() {
+	close(s.quit)
+	s.ln.Close()
+	s.wg.Wait()
+}
+
+// generation is one App's view of the socket.
+type generation struct {
+	s    *socket
+	done chan struct{}
+	once sync.Once
+}
+
+func (g *generation) Accept() (net.Conn, error) {
+	select {
+	case <-g.done:
+		return nil, net.ErrClosed
+	case c := <-g.s.conns:
+		select {
+		case <-g.done: // closed meanwhile: the connection is cut, as by a crash
+			c.Close()
+			return nil, net.ErrClosed
+		default:
+			return c, nil
+		}
+	}
+}
+
+func (g *generation) Close() error {
+	g.once.Do(func() { close(g.done) })
+	return nil
+}
+
+func (g *generation) Addr() net.Addr { return g.s.ln.Addr() }
 
 // trackingListener remembers its open connections so that a restart can cut them all.
 type trackingListener struct {
@@ -155,20 +247,23 @@ func (c *trackedConn) Close() error {
 }
 
 func TestFleetThroughFaultsAndRestarts(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs a small fleet")
 	}
 	cfg := apptest.Config(t)
 	cfg.LoginLimitAddress = 100000 // every phone logs in from 127.0.0.1
 	cfg.ShutdownTimeout = 10 * time.Second
-	s := &restartable{t: t, cfg: cfg, addr: "127.0.0.1:0"}
-	s.start()
-	t.Cleanup(s.stop)
+	s := &restartable{t: t, cfg: cfg}
+	if err := s.start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.close)
 
 	// The organisation with its units and an administrator; the simulator makes the rest through the
 	// console API.
 	ctx := context.Background()
-	srv := &apptest.Server{App: s.app, URL: "http://" + s.addr}
+	srv := &apptest.Server{App: s.app, URL: s.url()}
 	org, err := s.app.Identity.CreateOrganisation(ctx, identity.Operator, identity.NewOrganisation{Code: "caobang", Name: "Sở Khoa học và Công nghệ tỉnh Cao Bằng"})
 	if err != nil {
 		t.Fatal(err)
@@ -202,20 +297,23 @@ func TestFleetThroughFaultsAndRestarts(t *testing.T) {
 	// Restart 1: at the 3rd push, after it was committed, before its answer leaves. Restart 2: at a
 	// later push, before it is applied.
 	var pushes atomic.Int64
-	s.onPush = func(s *restartable, c echo.Context, next echo.HandlerFunc) error {
+	onPush := func(s *restartable, c echo.Context, next echo.HandlerFunc) error {
 		switch pushes.Add(1) {
 		case 3:
 			err := next(c)
-			s.ln.closeAll()
+			s.cut()
 			go s.restart()
 			return err
 		case secondRestart:
-			s.ln.closeAll()
+			s.cut()
 			go s.restart()
 			return nil
 		}
 		return next(c)
 	}
+	s.mu.Lock()
+	s.onPush = onPush
+	s.mu.Unlock()
 
 	var out bytes.Buffer
 	res, err := simulator.Run(ctx, o, &out)

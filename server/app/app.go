@@ -41,6 +41,7 @@ import (
 	"github.com/skhcn-caobang/thanhtra/server/errs"
 	"github.com/skhcn-caobang/thanhtra/server/evidence"
 	"github.com/skhcn-caobang/thanhtra/server/evidenceview"
+	"github.com/skhcn-caobang/thanhtra/server/export"
 	"github.com/skhcn-caobang/thanhtra/server/gormstore"
 	"github.com/skhcn-caobang/thanhtra/server/httpcore"
 	"github.com/skhcn-caobang/thanhtra/server/identity"
@@ -50,6 +51,7 @@ import (
 	"github.com/skhcn-caobang/thanhtra/server/numbering"
 	"github.com/skhcn-caobang/thanhtra/server/penalty"
 	"github.com/skhcn-caobang/thanhtra/server/registry"
+	"github.com/skhcn-caobang/thanhtra/server/stats"
 	"github.com/skhcn-caobang/thanhtra/server/syncpush"
 	"github.com/skhcn-caobang/thanhtra/server/syncsvc"
 	"github.com/skhcn-caobang/thanhtra/server/thumbnail"
@@ -88,6 +90,11 @@ type App struct {
 	EvidenceView *evidenceview.Service
 	// Penalties runs penalty cases from the submitted record to closure (penalty.go).
 	Penalties *penalty.Service
+	// Stats computes and freezes the enforcement statistics (stats.go).
+	Stats *stats.Service
+	// Exports makes long exports in the background: evidence ZIPs and the statistics as CSV, XLSX and
+	// the PDF report (export.go).
+	Exports *export.Service
 
 	Echo    *echo.Echo
 	Console *consolehttp.API
@@ -206,6 +213,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	})
 	a.wireEvidenceView(log)
 	a.wirePenalties(log, o.IDs)
+	a.wireStats()
+	a.wireExports(log, o.IDs)
 	a.buildHTTP()
 	return a, nil
 }
@@ -360,6 +369,8 @@ func (a *App) buildHTTP() {
 	a.Console.EvidenceView, a.Mobile.EvidenceView = a.EvidenceView, a.EvidenceView
 	a.Console.RecordDocuments = &consolehttp.RecordDocuments{Index: a.Store, Blobs: a.Blobs}
 	a.Console.Penalties = a.Penalties
+	a.Console.Stats = a.Stats
+	a.Console.Exports = &consolehttp.Exports{Service: a.Exports, Blobs: a.Blobs}
 	a.Console.Mount(e, a.Auth, cfg.MaxBodyBytes)
 	a.Mobile.Mount(e, a.Auth, cfg.MaxBodyBytes)
 	a.Ops = a.opsRoutes(reg)

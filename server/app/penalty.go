@@ -35,6 +35,15 @@ func (a *App) wirePenalties(log *slog.Logger, ids clock.IDs) {
 		}
 		return err
 	})
+	// An issued decision's document (MQĐ02, JSON and PDF), enqueued by the issuing transaction; locked
+	// in the object store for the evidence retention when that is on (docs/evidence-storage.md).
+	a.Jobs.Register(gormstore.JobDecisionDocument, func(ctx context.Context, j jobs.Job) error {
+		var until time.Time
+		if a.Config.EvidenceRetention > 0 {
+			until = a.clock.Now().Add(a.Config.EvidenceRetention)
+		}
+		return a.Store.MakeDecisionDocument(ctx, a.Blobs, until, j)
+	})
 	a.Jobs.Register(JobMarkOverdue, func(ctx context.Context, _ jobs.Job) error {
 		orgs, err := a.Store.Organisations(ctx)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -216,6 +217,20 @@ func TestPenaltyOverHTTP(t *testing.T) {
 	boss.refused(http.StatusBadRequest, "validation_failed", "version", http.MethodPost, path+"/approve", map[string]any{})
 	boss.refused(http.StatusConflict, "penalty_version_conflict", "", http.MethodPost, path+"/approve", map[string]any{"version": pc.Version - 1})
 
+	// Circumstances are declared by their code in the law's list: a code outside it, or a repeat
+	// offence (applied at approval from the subject's history), is refused; a mitigating one moves the
+	// proposal below the middle of the range.
+	middle := pc.Assessments[0].Default
+	for _, code := range []string{"bogus", "aggravating-1b-repeat"} {
+		boss.refused(http.StatusBadRequest, "circumstance_unknown", "", http.MethodPost, path+"/circumstances",
+			map[string]any{"version": pc.Version, "charge": 0, "circumstances": []any{map[string]any{"code": code}}})
+	}
+	boss.want(http.StatusOK, http.MethodPost, path+"/circumstances", map[string]any{"version": pc.Version, "charge": 0,
+		"circumstances": []any{map[string]any{"code": "mitigating-1"}}, "reason": "Đã tự khắc phục"}, &pc)
+	if pc.Assessments[0].Default >= middle {
+		t.Fatalf("a mitigating circumstance left the proposal at %d (middle %d)", pc.Assessments[0].Default, middle)
+	}
+
 	boss.want(http.StatusOK, http.MethodPost, path+"/approve", map[string]any{"version": pc.Version}, &pc)
 	if pc.State != "approved" || pc.Approval == nil || pc.Approval.Total != pc.Assessments[0].Default {
 		t.Fatalf("approved: %+v", pc)
@@ -254,13 +269,48 @@ func TestPenaltyOverHTTP(t *testing.T) {
 		}
 	}
 
-	boss.want(http.StatusOK, http.MethodPost, path+"/issue", map[string]any{"version": pc.Version}, &pc)
+	boss.want(http.StatusOK, http.MethodPost, path+"/issue", map[string]any{"version": pc.Version, "payment_place": "Kho bạc Nhà nước Cao Bằng",
+		"remedial_measures": []string{"Buộc kiểm định lại cột đo trước khi sử dụng"}}, &pc)
 	if pc.State != "issued" || pc.Decision == nil || pc.Decision.Number != 1 || pc.Decision.Year != 2026 || pc.Decision.Title != "chanh_thanh_tra_so" {
 		t.Fatalf("issued: %+v", pc.Decision)
 	}
+	checkDecisionDocument(t, boss, clerk, path, pc.Approval.Total, "Công ty Xăng dầu Cao Bằng")
+	// The national database report was prepared at issue: the site lies in Cao Bằng, a mountain area,
+	// so it is due 4 working days after the decision (Monday 2 March 2026 → the end of Friday 6 March).
+	var reports struct {
+		Items []struct {
+			CaseID   string    `json:"case_id"`
+			DueAt    time.Time `json:"due_at"`
+			Mountain bool      `json:"mountain"`
+			Record   struct {
+				DecisionSymbol string `json:"decision_symbol"`
+				Total          int64  `json:"total"`
+				SignerTitle    string `json:"signer_title"`
+				Name           string `json:"name"`
+			} `json:"record"`
+		} `json:"items"`
+	}
+	clerk.want(http.StatusOK, http.MethodGet, "/api/v1/penalties/national-reports?from=2026-03-01&to=2026-04-01", nil, &reports)
+	if len(reports.Items) != 1 || reports.Items[0].CaseID != id || !reports.Items[0].Mountain || reports.Items[0].Record.DecisionSymbol != "01/QĐ-XPHC" ||
+		reports.Items[0].Record.Total != pc.Approval.Total || reports.Items[0].Record.Name != "Công ty Xăng dầu Cao Bằng" ||
+		reports.Items[0].DueAt.Add(-time.Nanosecond).In(clock.Vietnam).Format(time.DateOnly) != "2026-03-06" {
+		t.Fatalf("national reports: %+v", reports)
+	}
+	if r := srv.Do(t, http.MethodGet, "/api/v1/penalties/national-reports?format=csv", clerk.token, nil); r.Status != http.StatusOK ||
+		!strings.Contains(string(r.Body), "01/QĐ-XPHC") || !strings.Contains(string(r.Body), "Công ty Xăng dầu Cao Bằng") {
+		t.Fatalf("CSV export: %d %s", r.Status, r.Body)
+	}
 	boss.refused(http.StatusConflict, "decision_immutable", "", http.MethodPost, path+"/approve", map[string]any{"version": pc.Version})
 	clerk.refused(http.StatusForbidden, "role_required", "", http.MethodPost, path+"/issue", map[string]any{"version": pc.Version})
-	clerk.want(http.StatusOK, http.MethodPost, path+"/national-report", map[string]any{"version": pc.Version, "reference": "CSDL-XLVPHC-2026-000001"}, &pc)
+	clerk.want(http.StatusOK, http.MethodPost, "/api/v1/penalties/national-reports/reported", map[string]any{"case_ids": []string{id},
+		"reference": "CSDL-XLVPHC-2026-000001"}, nil)
+	clerk.refused(http.StatusConflict, "national_report_reported", "", http.MethodPost, "/api/v1/penalties/national-reports/reported",
+		map[string]any{"case_ids": []string{id}, "reference": "CSDL-XLVPHC-2026-000002"})
+	clerk.want(http.StatusOK, http.MethodGet, "/api/v1/penalties/national-reports", nil, &reports)
+	if len(reports.Items) != 0 {
+		t.Fatalf("still unreported: %+v", reports)
+	}
+	clerk.want(http.StatusOK, http.MethodGet, path, nil, &pc)
 	clerk.want(http.StatusOK, http.MethodPost, path+"/delivery", map[string]any{"version": pc.Version,
 		"received_at": c.Now().UTC().Format(time.RFC3339), "method": "trực tiếp"}, &pc)
 	if pc.State != "delivered" || pc.Balance == nil || pc.Balance.Outstanding != pc.Approval.Total {
@@ -291,7 +341,7 @@ func TestPenaltyOverHTTP(t *testing.T) {
 	if err != nil || !rep.OK() {
 		t.Fatalf("audit: %+v %v", rep.Problems, err)
 	}
-	if pc.Version != 9 {
-		t.Fatalf("the case ends at version %d, want 9 (open, submit, approve, issue, report, deliver, pay, transfer, close)", pc.Version)
+	if pc.Version != 10 {
+		t.Fatalf("the case ends at version %d, want 10 (open, submit, circumstances, approve, issue, report, deliver, pay, transfer, close)", pc.Version)
 	}
 }

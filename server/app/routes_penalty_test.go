@@ -18,6 +18,19 @@ func init() {
 	expectedRoutes["GET /api/v1/penalties/overdue"] = readers
 	expectedRoutes["GET /api/v1/penalties/:id"] = readers
 	routePaths["/api/v1/penalties/:id"] = "/api/v1/penalties/" + nobody
+	makers := access{roles: []identity.Role{identity.RoleInspector, identity.RoleChief}}
+	expectedRoutes["GET /api/v1/penalties/national-reports"] = readers
+	expectedRoutes["POST /api/v1/penalties/national-reports/reported"] = clerks
+	routeBodies["POST /api/v1/penalties/national-reports/reported"] = map[string]any{"case_ids": []string{nobody}, "reference": "CSDL-1"}
+	expectedRoutes["GET /api/v1/penalties/circumstances"] = makers
+	for _, doc := range []string{"decision.pdf", "decision.json"} {
+		expectedRoutes["GET /api/v1/penalties/:id/"+doc] = readers
+		routePaths["/api/v1/penalties/:id/"+doc] = "/api/v1/penalties/" + nobody + "/" + doc
+	}
+	expectedRoutes["POST /api/v1/penalties/:id/circumstances"] = makers
+	routeBodies["POST /api/v1/penalties/:id/circumstances"] = map[string]any{"version": 2, "charge": 0,
+		"circumstances": []map[string]any{{"code": "mitigating-1"}}}
+	routePaths["/api/v1/penalties/:id/circumstances"] = "/api/v1/penalties/" + nobody + "/circumstances"
 	for act, body := range map[string]any{
 		"approve":     map[string]any{"version": 2},
 		"return":      map[string]any{"version": 2, "comments": "Bổ sung ảnh"},

@@ -22,6 +22,7 @@ import (
 	"github.com/skhcn-caobang/thanhtra/server/legal"
 	"github.com/skhcn-caobang/thanhtra/server/penalty"
 	"github.com/skhcn-caobang/thanhtra/server/registry"
+	"github.com/skhcn-caobang/thanhtra/server/stats"
 	"github.com/skhcn-caobang/thanhtra/server/syncsvc"
 )
 
@@ -56,6 +57,10 @@ type API struct {
 	RecordDocuments *RecordDocuments
 	// Penalties runs penalty cases (penalty_routes.go).
 	Penalties *penalty.Service
+	// Exports makes long exports in the background and serves their results (export_routes.go).
+	Exports *Exports
+	// Stats computes and freezes the enforcement statistics (stats_routes.go).
+	Stats *stats.Service
 }
 
 // Routes is the whole back-office API: method, path, who may call it, handler. Each area keeps its
@@ -63,7 +68,7 @@ type API struct {
 func (a *API) Routes() []httpcore.Route {
 	var all []httpcore.Route
 	for _, area := range [][]httpcore.Route{a.identityRoutes(), a.registryRoutes(), a.referenceRoutes(), a.campaignRoutes(), a.syncRoutes(), a.evidenceRoutes(),
-		a.recordDocumentRoutes(), a.evidenceViewRoutes(), a.penaltyRoutes()} {
+		a.recordDocumentRoutes(), a.evidenceViewRoutes(), a.penaltyRoutes(), a.statsRoutes(), a.exportRoutes()} {
 		all = append(all, area...)
 	}
 	return all

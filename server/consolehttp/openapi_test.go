@@ -67,6 +67,9 @@ func TestOpenAPIRequestBodies(t *testing.T) {
 	for k, v := range penaltyRequestBodies {
 		bodies[k] = v
 	}
+	for k, v := range exportRequestBodies {
+		bodies[k] = v
+	}
 	for _, r := range (&API{}).Routes() {
 		path := schematest.TemplatePath(r.Path)
 		key := r.Method + " " + path

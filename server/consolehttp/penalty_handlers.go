@@ -151,7 +151,8 @@ func (a *API) forwardPenalty(c echo.Context) error {
 func (a *API) issuePenalty(c echo.Context) error {
 	return penaltyAct(a, c, &penaltyIssueRequest{}, func(in *penaltyIssueRequest) int64 { return in.Version }, nil,
 		func(svc *penalty.Service, in *penaltyIssueRequest) error {
-			_, err := svc.Issue(c.Request().Context(), httpcore.PrincipalOf(c), c.Param("id"), in.Version, in.PaymentDays)
+			_, err := svc.IssueWith(c.Request().Context(), httpcore.PrincipalOf(c), c.Param("id"), in.Version, penalty.IssueInput{
+				PaymentDays: in.PaymentDays, PaymentPlace: in.PaymentPlace, AdditionalPenalties: in.AdditionalPenalties, RemedialMeasures: in.RemedialMeasures})
 			return err
 		})
 }

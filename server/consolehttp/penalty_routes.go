@@ -16,10 +16,17 @@ func (a *API) penaltyRoutes() []httpcore.Route {
 	readers := httpcore.Roles(identity.RoleChief, identity.RoleDirector, identity.RoleClerk)
 	deciders := httpcore.Roles(identity.RoleChief)
 	clerks := httpcore.Roles(identity.RoleClerk, identity.RoleChief)
+	makers := httpcore.Roles(identity.RoleInspector, identity.RoleChief)
 	return []httpcore.Route{
 		{Method: http.MethodGet, Path: "/penalties/queue", Access: readers, Handler: a.penaltyQueue},
 		{Method: http.MethodGet, Path: "/penalties/overdue", Access: readers, Handler: a.penaltyOverdue},
+		{Method: http.MethodGet, Path: "/penalties/national-reports", Access: readers, Handler: a.penaltyNationalReports},
+		{Method: http.MethodPost, Path: "/penalties/national-reports/reported", Access: clerks, Handler: a.penaltyNationalReported},
+		{Method: http.MethodGet, Path: "/penalties/circumstances", Access: makers, Handler: a.penaltyCircumstanceList},
 		{Method: http.MethodGet, Path: "/penalties/:id", Access: readers, Handler: a.getPenalty},
+		{Method: http.MethodGet, Path: "/penalties/:id/decision.pdf", Access: readers, Handler: a.penaltyDecisionPDF},
+		{Method: http.MethodGet, Path: "/penalties/:id/decision.json", Access: readers, Handler: a.penaltyDecisionJSON},
+		{Method: http.MethodPost, Path: "/penalties/:id/circumstances", Access: makers, Handler: a.declarePenaltyCircumstances},
 
 		{Method: http.MethodPost, Path: "/penalties/:id/approve", Access: deciders, Handler: a.approvePenalty},
 		{Method: http.MethodPost, Path: "/penalties/:id/return", Access: deciders, Handler: a.returnPenalty},

@@ -22,8 +22,9 @@ var penaltyRequestBodies = map[string]struct {
 	"POST /penalties/{id}/return":  {"penalty-return-request.schema.json", penaltyReturnRequest{Version: 2, Comments: "Bổ sung ảnh tem kiểm định"}},
 	"POST /penalties/{id}/reject":  {"penalty-reject-request.schema.json", penaltyRejectRequest{Version: 2, Reason: "Không đủ căn cứ"}},
 	"POST /penalties/{id}/forward": {"penalty-forward-request.schema.json", penaltyForwardRequest{Version: 2, Authority: "Chủ tịch UBND tỉnh Cao Bằng", Address: "TP Cao Bằng", Reason: "Vượt thẩm quyền"}},
-	"POST /penalties/{id}/issue":   {"penalty-issue-request.schema.json", penaltyIssueRequest{Version: 3, PaymentDays: 30}},
-	"POST /penalties/{id}/track":   {"penalty-track-request.schema.json", penaltyTrackRequest{Version: 2, Track: "complex", Reason: "Phải giám định mẫu"}},
+	"POST /penalties/{id}/issue": {"penalty-issue-request.schema.json", penaltyIssueRequest{Version: 3, PaymentDays: 30, PaymentPlace: "Kho bạc Nhà nước Cao Bằng",
+		AdditionalPenalties: []string{"Tịch thu tang vật"}, RemedialMeasures: []string{"Buộc kiểm định lại"}}},
+	"POST /penalties/{id}/track": {"penalty-track-request.schema.json", penaltyTrackRequest{Version: 2, Track: "complex", Reason: "Phải giám định mẫu"}},
 	"POST /penalties/{id}/explanation": {"penalty-explanation-request.schema.json", penaltyExplanationRequest{Version: 2, Form: "written",
 		On: ptrTo(time.Date(2026, 3, 4, 2, 0, 0, 0, time.UTC)), Summary: "Đã thay tem"}},
 	"POST /penalties/{id}/enforce":         {"penalty-enforce-request.schema.json", penaltyEnforceRequest{Version: 7, Reference: "QĐ 12/QĐ-CC", Measure: "Khấu trừ"}},
@@ -32,6 +33,9 @@ var penaltyRequestBodies = map[string]struct {
 	"POST /penalties/{id}/transfers":       {"penalty-transfer-request.schema.json", penaltyTransferRequest{Version: 6, Receipt: "BL-1", TransferredOn: "2026-03-06", Reference: "KBNN-1"}},
 	"POST /penalties/{id}/national-report": {"penalty-national-report-request.schema.json", penaltyReportRequest{Version: 4, Reference: "CSDL-1"}},
 	"POST /penalties/{id}/close":           {"penalty-close-request.schema.json", penaltyCloseRequest{Version: 8}},
+	"POST /penalties/{id}/circumstances": {"penalty-circumstances-request.schema.json", penaltyCircumstancesRequest{Version: 2, Charge: 0,
+		Circumstances: []penaltyCircumstanceDeclared{{Code: "mitigating-1"}, {Code: "mitigating-8", Note: "Theo nghị định"}}, Reason: "Khai báo"}},
+	"POST /penalties/national-reports/reported": {"penalty-national-batch-request.schema.json", penaltyNationalBatchRequest{CaseIDs: []string{"c1"}, Reference: "CSDL-1"}},
 }
 
 func ptrTo[T any](v T) *T { return &v }
@@ -90,6 +94,9 @@ func penaltyViewSample() penalty.View {
 func TestPenaltyWire(t *testing.T) {
 	schematest.CheckStruct(t, "penalty-case.schema.json", penaltyCaseResponse{}, schematest.Response)
 	schematest.CheckStruct(t, "penalty-case-list.schema.json", penaltyList{}, schematest.Response)
+	schematest.CheckStruct(t, "penalty-national-report-list.schema.json", penaltyNationalReportList{}, schematest.Response)
+	schematest.CheckStruct(t, "penalty-national-batch-result.schema.json", penaltyNationalBatchResult{}, schematest.Response)
+	schematest.CheckStruct(t, "penalty-circumstance-list.schema.json", penaltyCircumstanceList{}, schematest.Response)
 	doc := schematest.LoadOpenAPI(t, OpenAPI, Prefix)
 	const id = "01930c2e-7a4b-7c1d-9e2f-0000000000c1"
 	full := penaltyViewSample()

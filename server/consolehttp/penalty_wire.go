@@ -538,8 +538,11 @@ type (
 	}
 	// penaltyIssueRequest is schemas/penalty-issue-request.schema.json.
 	penaltyIssueRequest struct {
-		Version     int64 `json:"version"`
-		PaymentDays int   `json:"payment_days,omitempty"`
+		Version             int64    `json:"version"`
+		PaymentDays         int      `json:"payment_days,omitempty"`
+		PaymentPlace        string   `json:"payment_place,omitempty"`
+		AdditionalPenalties []string `json:"additional_penalties,omitempty"`
+		RemedialMeasures    []string `json:"remedial_measures,omitempty"`
 	}
 	// penaltyTrackRequest is schemas/penalty-track-request.schema.json.
 	penaltyTrackRequest struct {

@@ -30,4 +30,8 @@ const (
 	CodeCaseNotSettled            Code = "case_not_settled"            // neither paid and transferred nor time-barred: the case cannot close
 	CodeInterestRuleNotFound      Code = "interest_rule_not_found"     // no late-payment interest rule in force on that day
 	CodeExplanationRuleNotFound   Code = "explanation_rule_not_found"  // no rule on the right to explain in force on that day
+	CodeDecisionDocumentNotFound  Code = "decision_document_not_found" // the case has no issued decision, or its document is still being made
+	CodeCircumstanceUnknown       Code = "circumstance_unknown"        // the circumstance is not in the law's list (Luật XLVPHC Art. 9, 10)
+	CodeNationalReportReported    Code = "national_report_reported"    // the decision was already reported to the national database
+	CodeDecisionDocumentInvalid   Code = "decision_document_invalid"   // the decision's content cannot fill the form (the fields say what)
 )

@@ -140,7 +140,11 @@ func (s *Store) ObjectsWithoutThumbnail(ctx context.Context, afterOrg, afterSHA 
 func (s *Store) StoredObjectCount(ctx context.Context) (int64, error) {
 	var n struct{ E, D int64 }
 	err := s.read(ctx).Raw(`SELECT (SELECT COUNT(*) FROM evidence_objects) AS e, (SELECT COUNT(*) FROM record_documents) AS d`).Scan(&n).Error
-	return n.E + 2*n.D, wrap("gormstore.StoredObjectCount", err, "")
+	if err != nil {
+		return 0, wrap("gormstore.StoredObjectCount", err, "")
+	}
+	dd, err := s.decisionObjectCount(ctx) // penalty_decision.go
+	return n.E + 2*n.D + dd, err
 }
 
 // verifyPage is how many rows StoredObjects reads at a time.
@@ -198,7 +202,7 @@ func (s *Store) StoredObjects(ctx context.Context, fn func(integrity.Expected) e
 			}
 		}
 		if len(docs) < verifyPage {
-			return nil
+			return s.storedDecisionObjects(ctx, fn) // penalty_decision.go
 		}
 		afterRecord, afterVersion = docs[len(docs)-1].RecordID, docs[len(docs)-1].Version
 	}

@@ -343,6 +343,16 @@ func (s *Store) UpdateCase(ctx context.Context, orgID, id string, fn func(penalt
 		if err := s.penaltyEvent(tx, e); err != nil {
 			return err
 		}
+		switch e.Action {
+		case penalty.ActionIssue:
+			if err := s.issuedDecision(tx, next, now); err != nil {
+				return err
+			}
+		case penalty.ActionReport:
+			if err := markNationalReport(tx, next); err != nil {
+				return err
+			}
+		}
 		if status, ok := recordStatusOf[e.Action]; ok {
 			if _, err := s.chiefRecordAct(tx, orgID, next.Record.ID, status, e.Reason, e.By.PersonID, stamp(now)); err != nil {
 				return err

@@ -123,17 +123,20 @@ type (
 		Exceeded  []pdCapCheck `json:"exceeded,omitempty"`
 	}
 	pdDecision struct {
-		IssuingUnitID string    `json:"issuing_unit_id"`
-		Year          int       `json:"year"`
-		Number        int       `json:"number"`
-		IssuedAt      time.Time `json:"issued_at"`
-		Signer        pdActor   `json:"signer"`
-		Title         string    `json:"title"`
-		TitleName     string    `json:"title_name"`
-		LegalBases    []string  `json:"legal_bases"`
-		Fines         []pdFine  `json:"fines"`
-		Total         int64     `json:"total"`
-		PaymentDays   int       `json:"payment_days,omitempty"`
+		IssuingUnitID       string    `json:"issuing_unit_id"`
+		Year                int       `json:"year"`
+		Number              int       `json:"number"`
+		IssuedAt            time.Time `json:"issued_at"`
+		Signer              pdActor   `json:"signer"`
+		Title               string    `json:"title"`
+		TitleName           string    `json:"title_name"`
+		LegalBases          []string  `json:"legal_bases"`
+		Fines               []pdFine  `json:"fines"`
+		Total               int64     `json:"total"`
+		PaymentDays         int       `json:"payment_days,omitempty"`
+		PaymentPlace        string    `json:"payment_place,omitempty"`
+		AdditionalPenalties []string  `json:"additional_penalties,omitempty"`
+		RemedialMeasures    []string  `json:"remedial_measures,omitempty"`
 	}
 	pdDelivery struct {
 		ReceivedAt time.Time `json:"received_at"`
@@ -298,7 +301,8 @@ func toPDDecision(d *penalty.Decision) *pdDecision {
 		return nil
 	}
 	return &pdDecision{IssuingUnitID: d.IssuingUnitID, Year: d.Year, Number: d.Number, IssuedAt: pdTime(d.IssuedAt), Signer: toPDActor(d.Signer),
-		Title: string(d.Title), TitleName: d.TitleName, LegalBases: d.LegalBases, Fines: toPDFines(d.Fines), Total: d.Total, PaymentDays: d.PaymentDays}
+		Title: string(d.Title), TitleName: d.TitleName, LegalBases: d.LegalBases, Fines: toPDFines(d.Fines), Total: d.Total, PaymentDays: d.PaymentDays,
+		PaymentPlace: d.PaymentPlace, AdditionalPenalties: d.AdditionalPenalties, RemedialMeasures: d.RemedialMeasures}
 }
 
 func (d *pdDecision) domain() *penalty.Decision {
@@ -306,7 +310,8 @@ func (d *pdDecision) domain() *penalty.Decision {
 		return nil
 	}
 	return &penalty.Decision{IssuingUnitID: d.IssuingUnitID, Year: d.Year, Number: d.Number, IssuedAt: d.IssuedAt, Signer: d.Signer.domain(),
-		Title: legal.Title(d.Title), TitleName: d.TitleName, LegalBases: d.LegalBases, Fines: pdFinesDomain(d.Fines), Total: d.Total, PaymentDays: d.PaymentDays}
+		Title: legal.Title(d.Title), TitleName: d.TitleName, LegalBases: d.LegalBases, Fines: pdFinesDomain(d.Fines), Total: d.Total, PaymentDays: d.PaymentDays,
+		PaymentPlace: d.PaymentPlace, AdditionalPenalties: d.AdditionalPenalties, RemedialMeasures: d.RemedialMeasures}
 }
 
 // decisionJSON is the canonical stored form of a decision ("" before it is issued): what the store

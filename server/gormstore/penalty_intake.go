@@ -96,6 +96,11 @@ func (s *Store) SubmittedRecord(ctx context.Context, orgID, recordID string) (pe
 		Record: penalty.Record{ID: r.ID, IssuingUnitID: r.IssuingUnitID, Year: r.Year, Number: r.Number, DrawnUpAt: r.DrawnUpAt.UTC(),
 			DrawnUpBy: r.DrawnUpBy, Corrects: c.Corrects, EvidenceIDs: c.EvidenceIDs},
 		Subject: penalty.Subject{ID: subj.ID, Kind: legal.SubjectKind(subj.Kind), Name: subj.Name}}
+	codes, err := siteUnitCodes(db, orgID, r.SiteID, recordDay(r.DrawnUpAt))
+	if err != nil {
+		return penalty.Submission{}, false, wrap(op, err, "")
+	}
+	sub.UnitCodes = codes
 	for _, v := range c.Violations {
 		ch := penalty.Charge{Code: v.Code, Detected: detected, Description: v.Description}
 		if v.Quantity != nil {
@@ -105,4 +110,31 @@ func (s *Store) SubmittedRecord(ctx context.Context, orgID, recordID string) (pe
 		sub.Charges = append(sub.Charges, ch)
 	}
 	return sub, true, nil
+}
+
+// siteUnitCodes are the codes of the site's administrative unit in force on day (YYYY-MM-DD) and of
+// the units above it, nearest first; none when the site has no unit that day.
+func siteUnitCodes(db *gorm.DB, orgID, siteID, day string) ([]string, error) {
+	var su []siteUnitRow
+	if err := db.Where("org_id = ? AND site_id = ? AND (valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to >= ?)",
+		orgID, siteID, day, day).Order("seq").Limit(1).Find(&su).Error; err != nil {
+		return nil, err
+	}
+	var codes []string
+	next := ""
+	if len(su) > 0 {
+		next = su[0].UnitID
+	}
+	for depth := 0; next != "" && depth < 8; depth++ {
+		var u adminUnitRow
+		if err := db.Where("org_id = ? AND id = ?", orgID, next).Take(&u).Error; err != nil {
+			return nil, err
+		}
+		codes = append(codes, u.Code)
+		next = ""
+		if u.ParentID != nil {
+			next = *u.ParentID
+		}
+	}
+	return codes, nil
 }

@@ -1,5 +1,5 @@
 package gormstore
 
 func init() {
-	rowStructs = append(rowStructs, penaltyCaseRow{}, penaltyCaseRecordRow{}, penaltyEventRow{}, penaltyCounterRow{})
+	rowStructs = append(rowStructs, penaltyCaseRow{}, penaltyCaseRecordRow{}, penaltyEventRow{}, penaltyCounterRow{}, penaltyDecisionDocumentRow{}, penaltyNationalReportRow{})
 }

@@ -27,8 +27,9 @@ import (
 
 // The kinds of object checked.
 const (
-	KindEvidence = "evidence"        // evidence content, evidence/<org>/<sha256>
-	KindDocument = "record document" // a record's canonical JSON or PDF, records/<org>/<record>/v<n>.{json,pdf}
+	KindEvidence = "evidence"          // evidence content, evidence/<org>/<sha256>
+	KindDocument = "record document"   // a record's canonical JSON or PDF, records/<org>/<record>/v<n>.{json,pdf}
+	KindDecision = "decision document" // an issued decision's canonical JSON or PDF, decisions/<org>/<case>/<n>-<year>.{json,pdf}
 )
 
 // What is wrong with an object.

@@ -170,3 +170,28 @@ func TestBalance(t *testing.T) {
 		}
 	})
 }
+
+// TestMountainAreas: a site under the province of Cao Bằng (code 04) is in a mountain area from
+// 15/02/2017, so its decision is reported within 4 working days instead of 2; a site elsewhere, or a
+// day before the rule, is not.
+func TestMountainAreas(t *testing.T) {
+	r := penalty.Rules{MountainAreas: penalty.ProvisionalMountainAreas}
+	cases := []struct {
+		name  string
+		codes []string
+		day   legal.Date
+		want  bool
+	}{
+		{"district of Cao Bằng", []string{"042", "04"}, legal.NewDate(2024, 5, 2), true},
+		{"commune after the reform", []string{"local-xa-bao-lam", "04"}, legal.NewDate(2025, 7, 2), true},
+		{"another province", []string{"001", "01"}, legal.NewDate(2024, 5, 2), false},
+		{"no unit", nil, legal.NewDate(2024, 5, 2), false},
+		{"before the rule", []string{"04"}, legal.NewDate(2017, 2, 14), false},
+		{"the first day", []string{"04"}, legal.NewDate(2017, 2, 15), true},
+	}
+	for _, c := range cases {
+		if got := r.MountainOn(c.codes, c.day); got != c.want {
+			t.Errorf("%s: MountainOn = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

@@ -23,8 +23,22 @@ var ProvisionalExplanation = []ExplanationRule{{ID: "provisional/explanation/201
 // range: two net circumstances reach the bound. A product convention the department must confirm.
 var DefaultProposal = ProposalPolicy{StepsToBound: 2}
 
+// ProvisionalMountainAreas: the whole province of Cao Bằng (code 04) counts as a mountain area for
+// the national database report, from the day TT 13/2016/TT-BTP came into force (15/02/2017, when the
+// 4-working-day period began). PRODUCT.md names Cao Bằng as a mountain area and
+// shared/domain/procedure-corrections.yaml (DL-CSDL-REPORT, confirmed) gives the longer period for
+// "vùng sâu, vùng xa, biên giới, miền núi"; that every unit of the province is such an area is
+// background knowledge (Cao Bằng is listed as a highland, border province in the Committee for
+// Ethnic Minorities' classifications), not read in a source: unconfirmed. A unit-by-unit list, once
+// confirmed, replaces it with entries per district or commune.
+var ProvisionalMountainAreas = []MountainArea{{UnitCode: "04", Name: "Tỉnh Cao Bằng",
+	Basis:    "Thông tư 13/2016/TT-BTP (vùng sâu, vùng xa, biên giới, miền núi: 04 ngày làm việc); Cao Bằng là tỉnh miền núi, biên giới (chưa đối chiếu danh mục)",
+	Source:   "shared/PRODUCT.md guarantee 9; shared/domain/procedure-corrections.yaml DL-CSDL-REPORT",
+	Validity: legal.Validity{ValidFrom: legal.NewDate(2017, 2, 15)}}}
+
 // RulesOf returns the rules of a catalogue with the provisional rules above and the default
 // proposal, prepared (the working calendar built once).
 func RulesOf(c legal.Catalogue) Rules {
-	return Rules{Catalogue: c, LateInterest: ProvisionalInterest, ExplanationRights: ProvisionalExplanation, Proposal: DefaultProposal}.Prepare()
+	return Rules{Catalogue: c, LateInterest: ProvisionalInterest, ExplanationRights: ProvisionalExplanation, Proposal: DefaultProposal,
+		MountainAreas: ProvisionalMountainAreas}.Prepare()
 }

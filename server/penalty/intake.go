@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/skhcn-caobang/thanhtra/server/errs"
+	"github.com/skhcn-caobang/thanhtra/server/legal"
 )
 
 // Submission is a violation record a phone submitted for decision, as the case it opens (or goes back
@@ -14,7 +15,10 @@ type Submission struct {
 	Record     Record
 	Subject    Subject
 	Mountain   bool
-	Charges    []Charge
+	// UnitCodes are the codes of the site's administrative unit on the record's day and of the units
+	// above it: the case is in a mountain area when Rules.MountainOn says so for them.
+	UnitCodes []string
+	Charges   []Charge
 }
 
 // RecordSource reads the submitted violation records cases are opened from. The store implements it
@@ -85,7 +89,7 @@ func (s *Service) Intake(ctx context.Context, orgID, recordID string, by Actor) 
 	}
 	if !held {
 		in := OpenInput{ID: s.IDs.NewID(), OrgID: orgID, CampaignID: sub.CampaignID, Record: sub.Record, Subject: sub.Subject,
-			Mountain: sub.Mountain, Charges: sub.Charges}
+			Mountain: sub.Mountain || r.MountainOn(sub.UnitCodes, legal.DateOf(sub.Record.DrawnUpAt)), Charges: sub.Charges}
 		opened, e, err := Open(r, in, Act{By: by, At: s.Clock.Now()})
 		if err != nil {
 			return Case{}, errs.E(op, err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/skhcn-caobang/thanhtra/server/errs"
 	"github.com/skhcn-caobang/thanhtra/server/identity"
+	"github.com/skhcn-caobang/thanhtra/server/legal"
 	"github.com/skhcn-caobang/thanhtra/server/paging"
 )
 
@@ -187,3 +188,120 @@ func (s *Service) Overdue(ctx context.Context, p identity.Principal, page paging
 
 // States lists every state.
 var States = []State{Recorded, Submitted, Returned, Approved, Rejected, Forwarded, Issued, Delivered, Overdue, Enforced, Paid, Closed}
+
+// NationalRecord is what the national database on administrative violations records of a decision
+// (CSDL quốc gia về xử lý VPHC; Decree 20/2016/NĐ-CP Art. 9, confirmed): the violator, the decision's
+// number and date, the acts, the sanction and its amount, additional penalties and remedial
+// measures, the sanctioning agency and the signer's title. It is prepared when the decision is issued
+// and never changes; how the decision is executed is read from the case when the report is exported.
+type NationalRecord struct {
+	SubjectKind legal.SubjectKind
+	// The individual: name, date of birth, personal identification number, gender. The organisation:
+	// name, head-office address, enterprise code or registration number, legal representative.
+	Name           string
+	DateOfBirth    string
+	IDNumber       string
+	Gender         string
+	Address        string
+	EnterpriseCode string
+	Registration   string
+	Representative string
+
+	DecisionNumber int
+	DecisionSymbol string // "03/QĐ-XPHC"
+	DecisionYear   int
+	IssuedAt       time.Time
+
+	Violations          []NationalViolation
+	SanctionForm        string // "Phạt tiền"
+	Total               int64
+	AdditionalPenalties []string
+	RemedialMeasures    []string
+
+	Agency      string // the sanctioning agency: the issuing unit, under its organisation
+	SignerName  string
+	SignerTitle string
+}
+
+// NationalViolation is one act of a decision as reported: its catalogue code, the act, the provision
+// and the fine.
+type NationalViolation struct {
+	Code      string
+	Act       string
+	Provision string
+	Fine      int64
+}
+
+// NationalReportEntry is one decision in the national database report list: the prepared record,
+// the reporting period's end (2 working days, 4 in mountain areas), whether and how it was reported,
+// and the execution as the case stands (state, amount paid).
+type NationalReportEntry struct {
+	CaseID     string
+	Record     NationalRecord
+	DueAt      time.Time // zero when the period could not be counted (no rule)
+	Mountain   bool
+	ReportedAt time.Time // zero while unreported
+	Reference  string
+	State      State
+	Paid       int64
+}
+
+// NationalReportFilter selects decisions issued in [From, To) (instants; zero: open) and, when
+// Reported is set, only those reported (*Reported) or not.
+type NationalReportFilter struct {
+	From, To time.Time
+	Reported *bool
+}
+
+// NationalReports is implemented by stores that keep the prepared national database reports.
+type NationalReports interface {
+	// NationalReportEntries lists the organisation's decisions matching f, by time of issue, at most
+	// limit of them.
+	NationalReportEntries(ctx context.Context, orgID string, f NationalReportFilter, limit int) ([]NationalReportEntry, error)
+}
+
+// NationalReportList lists the decisions to report to the national database (clerk, chief,
+// director), for an export in batches.
+func (s *Service) NationalReportList(ctx context.Context, p identity.Principal, f NationalReportFilter, limit int) ([]NationalReportEntry, error) {
+	const op = errs.Op("penalty.Service.NationalReportList")
+	if !p.Has(readers...) {
+		return nil, errs.E(op, errs.Forbidden, errs.CodeRoleRequired)
+	}
+	nr, ok := s.Store.(NationalReports)
+	if !ok {
+		return nil, errs.E(op, errs.Internal, "the store keeps no national reports")
+	}
+	out, err := nr.NationalReportEntries(ctx, p.OrgID, f, limit)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	return out, nil
+}
+
+// ReportNationalBatch records that the decisions of cases ids were reported to the national database
+// under one reference (a clerk's or the chief's act, each audited on its case). Every case must have
+// an issued decision not yet reported; the cases are marked one by one at the version each is at
+// (the report changes nothing of the decision), and the first refusal stops the batch with the
+// cases marked before it returned.
+func (s *Service) ReportNationalBatch(ctx context.Context, p identity.Principal, ids []string, reference string) ([]Case, error) {
+	const op = errs.Op("penalty.Service.ReportNationalBatch")
+	if !p.Has(clerks...) {
+		return nil, errs.E(op, errs.Forbidden, errs.CodeRoleRequired)
+	}
+	var out []Case
+	for _, id := range ids {
+		cur, err := s.Store.Case(ctx, p.OrgID, id)
+		if err != nil {
+			return out, errs.E(op, err)
+		}
+		if cur.NationalReport != nil {
+			return out, errs.E(op, errs.Conflict, errs.CodeNationalReportReported, "case "+id)
+		}
+		c, err := s.ReportNational(ctx, p, id, cur.Version, reference)
+		if err != nil {
+			return out, errs.E(op, err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}

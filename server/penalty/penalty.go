@@ -251,6 +251,12 @@ type Decision struct {
 	Fines         []Fine
 	Total         int64
 	PaymentDays   int // a longer payment period set by the decision (Art. 73(1)); 0: the statutory one
+	// PaymentPlace is where the fine is paid (a treasury, a bank account), as the decision says.
+	PaymentPlace string
+	// AdditionalPenalties and RemedialMeasures are the additional penalties (hình thức xử phạt bổ
+	// sung) and remedial measures (biện pháp khắc phục hậu quả) the decision imposes, as written.
+	AdditionalPenalties []string
+	RemedialMeasures    []string
 }
 
 // Delivery records that the subject received the decision.
@@ -452,6 +458,8 @@ type Rules struct {
 	LateInterest      []InterestRule
 	ExplanationRights []ExplanationRule
 	Proposal          ProposalPolicy
+	// MountainAreas are the units in remote or mountain areas, dated (MountainOn).
+	MountainAreas []MountainArea
 
 	calendar *legal.Calendar // built once by Prepare; nil: built from the catalogue at each use
 }

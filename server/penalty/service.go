@@ -219,8 +219,15 @@ func (s *Service) Approve(ctx context.Context, p identity.Principal, id string, 
 }
 
 // Issue numbers and issues the decision of an approved case from the issuing unit's register (see
-// Issue).
+// Issue), with the statutory payment period or the longer one paymentDays sets.
 func (s *Service) Issue(ctx context.Context, p identity.Principal, id string, expected int64, paymentDays int) (Case, error) {
+	return s.IssueWith(ctx, p, id, expected, IssueInput{PaymentDays: paymentDays})
+}
+
+// IssueWith is Issue with what the decision states besides the approval: the payment period and
+// place, the additional penalties and the remedial measures. in.Number and in.Titles are the
+// service's to fill.
+func (s *Service) IssueWith(ctx context.Context, p identity.Principal, id string, expected int64, in IssueInput) (Case, error) {
 	const op = errs.Op("penalty.Service.Issue")
 	if !p.Has(deciders...) {
 		return Case{}, errs.E(op, errs.Forbidden, errs.CodeRoleRequired)
@@ -239,12 +246,17 @@ func (s *Service) Issue(ctx context.Context, p identity.Principal, id string, ex
 		if c.State != Approved || c.Version != act.Expected {
 			return Issue(r, c, act, IssueInput{Number: 1}) // refused by the state or version check, before a number is taken
 		}
+		if f := validateIssue(in); len(f) > 0 {
+			return Case{}, Event{}, errs.E(errs.Invalid, errs.CodeValidation, f) // refused before a number is taken
+		}
 		unit, year := c.DecisionSeries(act.At)
 		n, err := reg.NextDecisionNumber(unit, year)
 		if err != nil {
 			return Case{}, Event{}, err
 		}
-		return Issue(r, c, act, IssueInput{Number: n, Titles: titles, PaymentDays: paymentDays})
+		full := in
+		full.Number, full.Titles = n, titles
+		return Issue(r, c, act, full)
 	})
 }
 

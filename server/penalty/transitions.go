@@ -587,6 +587,52 @@ type IssueInput struct {
 	Number      int              // the next number of the issuing unit's register for the year (DecisionRegister)
 	Titles      []identity.Title // the approver's titles on the day of issue
 	PaymentDays int              // a longer payment period the decision sets; 0: the statutory one
+	// PaymentPlace, AdditionalPenalties and RemedialMeasures are printed on the decision as given
+	// (Decision); the catalogue's measures of each violation are what the law allows, not what the
+	// decider imposed, so they are not copied.
+	PaymentPlace        string
+	AdditionalPenalties []string
+	RemedialMeasures    []string
+}
+
+// maxDecisionText bounds a free text of the decision (the payment place, a measure).
+const maxDecisionText = 2000
+
+// validateIssue checks the free texts of an issue.
+func validateIssue(in IssueInput) []errs.FieldError {
+	var f []errs.FieldError
+	if in.PaymentDays < 0 || in.PaymentDays > 365 {
+		f = append(f, errs.FieldError{Field: "payment_days", Code: errs.CodeInvalidValue})
+	}
+	if utf8.RuneCountInString(in.PaymentPlace) > maxDecisionText {
+		f = append(f, errs.FieldError{Field: "payment_place", Code: errs.CodeTooLong})
+	}
+	for _, l := range []struct {
+		name string
+		list []string
+	}{{"additional_penalties", in.AdditionalPenalties}, {"remedial_measures", in.RemedialMeasures}} {
+		if len(l.list) > 20 {
+			f = append(f, errs.FieldError{Field: l.name, Code: errs.CodeTooLong})
+		}
+		for i, s := range l.list {
+			switch {
+			case strings.TrimSpace(s) == "":
+				f = append(f, errs.FieldError{Field: fmt.Sprintf("%s[%d]", l.name, i), Code: errs.CodeRequired})
+			case utf8.RuneCountInString(s) > maxDecisionText:
+				f = append(f, errs.FieldError{Field: fmt.Sprintf("%s[%d]", l.name, i), Code: errs.CodeTooLong})
+			}
+		}
+	}
+	return f
+}
+
+// trimmed is the list with each text trimmed.
+func trimmed(list []string) []string {
+	var out []string
+	for _, s := range list {
+		out = append(out, strings.TrimSpace(s))
+	}
+	return out
 }
 
 // Issue numbers and signs the decision of an approved case (form MQĐ02): the approver signs with the
@@ -604,8 +650,8 @@ func Issue(r Rules, c Case, act Act, in IssueInput) (Case, Event, error) {
 	if in.Number < 1 {
 		return Case{}, Event{}, errs.E(op, errs.Invalid, errs.CodeValidation, errs.FieldError{Field: "number", Code: errs.CodeInvalidValue})
 	}
-	if in.PaymentDays < 0 {
-		return Case{}, Event{}, errs.E(op, errs.Invalid, errs.CodeValidation, errs.FieldError{Field: "payment_days", Code: errs.CodeInvalidValue})
+	if f := validateIssue(in); len(f) > 0 {
+		return Case{}, Event{}, errs.E(op, errs.Invalid, errs.CodeValidation, f)
 	}
 	ap := n.Approval
 	day := legal.DateOf(act.At)
@@ -621,7 +667,8 @@ func Issue(r Rules, c Case, act Act, in IssueInput) (Case, Event, error) {
 	unit, year := n.DecisionSeries(act.At)
 	n.Decision = &Decision{IssuingUnitID: unit, Year: year, Number: in.Number, IssuedAt: act.At,
 		Signer: ap.By, Title: ap.Title, TitleName: ap.TitleName, LegalBases: legalBases(r, n), Fines: slices.Clone(ap.Fines),
-		Total: ap.Total, PaymentDays: in.PaymentDays}
+		Total: ap.Total, PaymentDays: in.PaymentDays, PaymentPlace: strings.TrimSpace(in.PaymentPlace),
+		AdditionalPenalties: trimmed(in.AdditionalPenalties), RemedialMeasures: trimmed(in.RemedialMeasures)}
 	n.State = Issued
 	return finish(op, r, c, n, act, ActionIssue, map[string]any{"number": in.Number, "year": year,
 		"issuing_unit_id": n.Decision.IssuingUnitID, "total": ap.Total, "signer_person_id": ap.By.PersonID, "title": string(ap.Title)})

@@ -9,6 +9,11 @@
 //
 //	go run ./mobile-api/cmd/simulator -server http://127.0.0.1:8080 -setup -admin admin -admin-password demo-admin-2026 \
 //	    -phones 20 -visits 5 -drop 0.1 -cut 0.05 -latency 50ms
+//
+// The fleet benchmark of docs/benchmarks.md ("Phone fleet"):
+//
+//	go run ./mobile-api/cmd/simulator -server http://127.0.0.1:8080 -setup -admin admin -admin-password demo-admin-2026 \
+//	    -phones 200 -visits 20 -drop 0.1 -ramp 2m
 package main
 
 import (
@@ -41,6 +46,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.VerifyLogin, "verify-login", "", "without -setup: a chief or director who verifies (the chief made by -setup otherwise)")
 	fs.StringVar(&o.VerifyPassword, "verify-password", "", "its password")
 	fs.IntVar(&o.Phones, "phones", 4, "phones in the fleet (all at once)")
+	fs.DurationVar(&o.Ramp, "ramp", 0, "spread the phones' logins evenly over this duration (0: all at once)")
 	fs.IntVar(&o.Visits, "visits", 5, "visits per phone")
 	fs.IntVar(&o.Photos, "photos", 2, "photos per visit (each record also gets a signature image)")
 	fs.IntVar(&o.PhotoKiB, "photo-kib", 200, "mean photo size in KiB (each between half and one and a half times it)")
