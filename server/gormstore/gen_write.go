@@ -32,7 +32,7 @@ func (s *Store) genWriter(ctx context.Context) (genWriter, error) {
 			_ = conn.Close()
 			return nil, err
 		}
-		// Generated rows are consistent by construction (the SQLite run checks every foreign key);
+		// Generated rows are consistent by construction (TestGenerate checks every reference);
 		// skipping the per-row foreign-key triggers makes COPY several times faster. Only a
 		// superuser may; anyone else gets the checks.
 		if _, err := conn.ExecContext(ctx, "SET session_replication_role = replica"); err == nil {

@@ -106,6 +106,7 @@ var statsEventGroups = []statsGroup{
 // statsFamily is one statement: a CTE named f, the value expressions (aggregates over f) of its
 // figures, and its groups. A figure with allOnly is counted for everyone only.
 type statsFamily struct {
+	pre     string // CTEs before f ("name AS MATERIALIZED (…), …"), whose parameters come first
 	cte     string
 	args    []any
 	figures []stats.Figure
@@ -151,6 +152,9 @@ func (f statsFamily) sql(d Dialect) string {
 		}
 	}
 	with := "WITH f AS MATERIALIZED (" + f.cte + ") "
+	if f.pre != "" {
+		with = "WITH " + f.pre + ", f AS MATERIALIZED (" + f.cte + ") "
+	}
 	if d == Postgres {
 		return with + f.groupingSets(strings.Join(vals, ", "))
 	}
@@ -245,10 +249,12 @@ func (q statsSQL) jsonDate(col, key string) string {
 	return q.jsonText(col, key)
 }
 
-// orgIs restricts a table alias to the scope's organisation ("" for the national view).
+// orgIs restricts a table alias to the scope's organisation. The national view names every
+// organisation, so that it too goes through the indexes led by the organisation, one after another
+// (an index on the date alone would tempt the planner into reading every province's month for one).
 func orgIs(alias string, sc stats.Scope, args []any) (string, []any) {
 	if sc.National {
-		return "", args
+		return alias + ".org_id IN (SELECT o.id FROM organisations o) AND ", args
 	}
 	return alias + ".org_id = ? AND ", append(args, sc.OrgID)
 }
@@ -259,20 +265,13 @@ const statsCampaignCols = `c.id AS campaign_id, c.kind AS campaign_kind, c.origi
 // statsUnitCols is the unit's column (su joined by unitOn; empty when the site had no unit that day).
 const statsUnitCols = `COALESCE(su.unit_id, '') AS unit_id`
 
-// visitsCTE selects the visits carried out from first to last (days) with their breakdowns.
-func (q statsSQL) visitsCTE(sc stats.Scope, first, last string) (string, []any) {
+// periodVisits is the CTE pv: the visits carried out from first to last (days), read first and on
+// their own, so that the planner starts from the index on (organisation, visit day) rather than from
+// another table; then the joins are lookups of the period's visits only.
+func periodVisits(sc stats.Scope, first, last string) (string, []any) {
 	org, args := orgIs("v", sc, nil)
-	return fmt.Sprintf(`SELECT v.id AS visit_id, v.site_id, st.subject_id, %s AS sector, %s AS subject_kind, %s, %s,
-			COALESCE(v.leader_person_id, '') AS inspector,
-			(SELECT COUNT(DISTINCT %s) FROM visit_answers a WHERE a.visit_id = v.id AND a.answer_key LIKE '%%@%%') AS instruments
-		FROM visits v
-		JOIN sites st ON st.org_id = v.org_id AND st.id = v.site_id
-		JOIN subjects sb ON sb.org_id = st.org_id AND sb.id = st.subject_id
-		JOIN campaigns c ON c.org_id = v.org_id AND c.id = v.campaign_id
-		%s
-		WHERE %s v.visit_date >= ? AND v.visit_date <= ? AND v.status IN %s`,
-		statsSector, fmt.Sprintf(statsKindOf, "sb.kind"), statsUnitCols, statsCampaignCols, q.afterAt("a.answer_key"),
-		unitOn("v.site_id", "v.org_id", "v.visit_date"), org, statsDone), append(args, first, last)
+	return fmt.Sprintf(`pv AS MATERIALIZED (SELECT v.id, v.org_id, v.site_id, v.campaign_id, v.visit_date, v.leader_person_id, v.checklist_code
+		FROM visits v WHERE %s v.visit_date >= ? AND v.visit_date <= ? AND v.status IN %s)`, org, statsDone), append(args, first, last)
 }
 
 // StatsRows computes the figures of a period (stats.Store): one statement per family of figures.
@@ -292,7 +291,9 @@ func (s *Store) StatsRows(ctx context.Context, in stats.Query) ([]stats.Row, err
 	return out, nil
 }
 
-// statsFamilies are the statements of a period's figures, but the plan's.
+// statsFamilies are the statements of a period's figures, but the plan's. Each first selects the
+// period's rows of its table alone (a MATERIALIZED CTE through the index on the figure's date), then
+// joins what the breakdowns need to those rows only.
 func (s *Store) statsFamilies(in stats.Query) []statsFamily {
 	q := statsSQL{s.dialect}
 	sc := in.Scope
@@ -309,60 +310,69 @@ func (s *Store) statsFamilies(in stats.Query) []statsFamily {
 	var families []statsFamily
 
 	// Visits, by visit day.
-	cte, args := q.visitsCTE(sc, first, last)
-	families = append(families, statsFamily{cte: cte, args: args,
+	pre, args := periodVisits(sc, first, last)
+	families = append(families, statsFamily{pre: pre, args: args,
+		cte: fmt.Sprintf(`SELECT v.id AS visit_id, v.site_id, st.subject_id, %s AS sector, %s AS subject_kind, %s, %s,
+				COALESCE(v.leader_person_id, '') AS inspector,
+				(SELECT COUNT(DISTINCT %s) FROM visit_answers a WHERE a.visit_id = v.id AND a.answer_key LIKE '%%@%%') AS instruments
+			FROM pv v
+			JOIN sites st ON st.org_id = v.org_id AND st.id = v.site_id
+			JOIN subjects sb ON sb.org_id = st.org_id AND sb.id = st.subject_id
+			JOIN campaigns c ON c.org_id = v.org_id AND c.id = v.campaign_id
+			%s`,
+			statsSector, fmt.Sprintf(statsKindOf, "sb.kind"), statsUnitCols, statsCampaignCols, q.afterAt("a.answer_key"),
+			unitOn("v.site_id", "v.org_id", "v.visit_date")),
 		figures: []stats.Figure{stats.Visits, stats.SitesVisited, stats.SubjectsCovered, stats.CampaignsHeld, stats.InstrumentsChecked},
 		values:  []string{"COUNT(*)", "COUNT(DISTINCT site_id)", "COUNT(DISTINCT subject_id)", "COUNT(DISTINCT campaign_id)", "SUM(instruments)"},
 		allOnly: allOnly(stats.CampaignsHeld, stats.InstrumentsChecked),
 		groups:  append(append([]statsGroup{}, statsEventGroups...), inspector)})
 
 	// Failed checklist answers, by visit day.
-	org, args := orgIs("v", sc, nil)
-	families = append(families, statsFamily{
+	pre, args = periodVisits(sc, first, last)
+	families = append(families, statsFamily{pre: pre, args: args,
 		cte: fmt.Sprintf(`SELECT v.checklist_code || '/' || fd.item AS item, %s AS sector
-			FROM visit_findings fd
-			JOIN visits v ON v.org_id = fd.org_id AND v.id = fd.visit_id
-			JOIN sites st ON st.org_id = v.org_id AND st.id = v.site_id
-			WHERE %s v.visit_date >= ? AND v.visit_date <= ? AND v.status IN %s`, statsSector, org, statsDone),
-		args: append(args, first, last), figures: []stats.Figure{stats.ItemsFailed}, values: []string{"COUNT(*)"},
+			FROM pv v
+			JOIN visit_findings fd ON fd.visit_id = v.id AND fd.org_id = v.org_id
+			JOIN sites st ON st.org_id = v.org_id AND st.id = v.site_id`, statsSector),
+		figures: []stats.Figure{stats.ItemsFailed}, values: []string{"COUNT(*)"},
 		groups: []statsGroup{{stats.ByTotal, "''", "''", false}, {stats.BySector, "sector", "''", false}, {stats.ByItem, "item", "''", false}}})
 
-	// Violation records in force, by the instant they were drawn up.
-	recordIn := func(alias string) (string, []any) {
-		org, args := orgIs(alias, sc, nil)
-		return fmt.Sprintf(`%[2]s %[1]s.drawn_up_at >= ? AND %[1]s.drawn_up_at < ? AND %[1]s.status <> 'draft'
-			AND NOT EXISTS (SELECT 1 FROM violation_records n WHERE n.org_id = %[1]s.org_id AND n.campaign_id = %[1]s.campaign_id
-				AND n.status <> 'draft' AND %[3]s = %[1]s.id)`, alias, org, q.jsonText("n.data", "corrects")), append(args, start, end)
+	// Violation records in force, by the instant they were drawn up (pr).
+	periodRecords := func() (string, []any) {
+		org, args := orgIs("r", sc, nil)
+		return fmt.Sprintf(`pr AS MATERIALIZED (SELECT r.id, r.org_id, r.site_id, r.subject_id, r.campaign_id, r.drawn_up_at, r.drawn_up_by, r.data
+			FROM violation_records r
+			WHERE %s r.drawn_up_at >= ? AND r.drawn_up_at < ? AND r.status <> 'draft'
+				AND NOT EXISTS (SELECT 1 FROM violation_records n WHERE n.org_id = r.org_id AND n.campaign_id = r.campaign_id
+					AND n.status <> 'draft' AND %s = r.id))`, org, q.jsonText("n.data", "corrects")), append(args, start, end)
 	}
-	where, args := recordIn("r")
-	families = append(families, statsFamily{
+	pre, args = periodRecords()
+	families = append(families, statsFamily{pre: pre, args: args,
 		cte: fmt.Sprintf(`SELECT r.id, r.subject_id, %s AS sector, %s AS subject_kind, %s, %s,
 				r.drawn_up_by AS inspector, %s AS nviol
-			FROM violation_records r
+			FROM pr r
 			JOIN sites st ON st.org_id = r.org_id AND st.id = r.site_id
 			JOIN subjects sb ON sb.org_id = r.org_id AND sb.id = r.subject_id
 			JOIN campaigns c ON c.org_id = r.org_id AND c.id = r.campaign_id
-			%s
-			WHERE %s`, statsSector, fmt.Sprintf(statsKindOf, "sb.kind"), statsUnitCols, statsCampaignCols, q.jsonLen("r.data", "violations"),
-			unitOn("r.site_id", "r.org_id", q.localDay("r.drawn_up_at")), where),
-		args: args, figures: []stats.Figure{stats.Records, stats.SubjectsViolating, stats.Violations},
-		values: []string{"COUNT(*)", "COUNT(DISTINCT subject_id)", "SUM(nviol)"},
-		groups: append(append([]statsGroup{}, statsEventGroups...), inspector)})
+			%s`, statsSector, fmt.Sprintf(statsKindOf, "sb.kind"), statsUnitCols, statsCampaignCols, q.jsonLen("r.data", "violations"),
+			unitOn("r.site_id", "r.org_id", q.localDay("r.drawn_up_at"))),
+		figures: []stats.Figure{stats.Records, stats.SubjectsViolating, stats.Violations},
+		values:  []string{"COUNT(*)", "COUNT(DISTINCT subject_id)", "SUM(nviol)"},
+		groups:  append(append([]statsGroup{}, statsEventGroups...), inspector)})
 
 	// Violations by catalogue code, by the record's instant.
-	where, args = recordIn("r")
+	pre, args = periodRecords()
 	elements := "JOIN json_each(r.data, '$.violations') j"
 	code := "json_extract(j.value, '$.code')"
 	if s.dialect == Postgres {
 		elements, code = "CROSS JOIN LATERAL json_array_elements(r.data::json->'violations') j", "(j->>'code')"
 	}
-	families = append(families, statsFamily{
+	families = append(families, statsFamily{pre: pre, args: args,
 		cte: fmt.Sprintf(`SELECT %s AS code, %s AS subject_kind
-			FROM violation_records r
+			FROM pr r
 			JOIN subjects sb ON sb.org_id = r.org_id AND sb.id = r.subject_id
-			%s
-			WHERE %s`, code, fmt.Sprintf(statsKindOf, "sb.kind"), elements, where),
-		args: args, figures: []stats.Figure{stats.Violations}, values: []string{"COUNT(*)"},
+			%s`, code, fmt.Sprintf(statsKindOf, "sb.kind"), elements),
+		figures: []stats.Figure{stats.Violations}, values: []string{"COUNT(*)"},
 		groups: []statsGroup{{stats.ByViolation, "code", "''", true}}})
 
 	// Penalty figures reach the site and campaign through the case's current record.
@@ -374,61 +384,57 @@ func (s *Store) statsFamilies(in stats.Query) []statsFamily {
 	}
 	caseCols := fmt.Sprintf(`pc.id AS case_id, pc.subject_id, pc.total, %s AS sector, %s AS subject_kind, %s, %s`,
 		statsSector, fmt.Sprintf(statsKindOf, "pc.subject_kind"), statsUnitCols, statsCampaignCols)
+	const caseRow = `pc.id, pc.org_id, pc.subject_id, pc.subject_kind, pc.total, pc.record_id, pc.decision_issued_at`
 
 	// Decisions issued, by the instant of issue.
-	org, args = orgIs("pc", sc, nil)
+	org, args := orgIs("pc", sc, nil)
 	families = append(families, statsFamily{
-		cte: fmt.Sprintf(`SELECT %s FROM penalty_cases pc %s
-			WHERE %s pc.decision_issued_at >= ? AND pc.decision_issued_at < ?`, caseCols, caseJoins(q.localDay("pc.decision_issued_at")), org),
-		args: append(args, start, end), figures: []stats.Figure{stats.Decisions, stats.SubjectsFined, stats.AmountImposed},
-		values: []string{"COUNT(*)", "COUNT(DISTINCT subject_id)", "SUM(total)"}, groups: statsEventGroups})
+		pre: fmt.Sprintf(`pd AS MATERIALIZED (SELECT %s FROM penalty_cases pc
+			WHERE %s pc.decision_issued_at >= ? AND pc.decision_issued_at < ?)`, caseRow, org), args: append(args, start, end),
+		cte:     fmt.Sprintf(`SELECT %s FROM pd pc %s`, caseCols, caseJoins(q.localDay("pc.decision_issued_at"))),
+		figures: []stats.Figure{stats.Decisions, stats.SubjectsFined, stats.AmountImposed},
+		values:  []string{"COUNT(*)", "COUNT(DISTINCT subject_id)", "SUM(total)"}, groups: statsEventGroups})
 
 	// Payments, by the day paid, through the index on it (migration 0021).
 	org, args = orgIs("ev", sc, nil)
 	families = append(families, statsFamily{
-		cte: fmt.Sprintf(`SELECT %s, %s AS amount FROM penalty_events ev
-			JOIN penalty_cases pc ON pc.org_id = ev.org_id AND pc.id = ev.case_id %s
-			WHERE %s ev.action = 'penalty.payment' AND %s >= ? AND %s <= ?`,
-			caseCols, q.jsonInt("ev.data", "amount"), caseJoins(q.jsonDate("ev.data", "paid_on")), org,
-			q.paidOn("ev"), q.paidOn("ev")),
-		args: append(args, first, last), figures: []stats.Figure{stats.AmountCollected}, values: []string{"SUM(amount)"},
-		groups: statsEventGroups})
+		pre: fmt.Sprintf(`pe AS MATERIALIZED (SELECT ev.org_id, ev.case_id, ev.data FROM penalty_events ev
+			WHERE %s ev.action = 'penalty.payment' AND %s >= ? AND %s <= ?)`, org, q.paidOn("ev"), q.paidOn("ev")),
+		args: append(args, first, last),
+		cte: fmt.Sprintf(`SELECT %s, %s AS amount FROM pe ev
+			JOIN penalty_cases pc ON pc.org_id = ev.org_id AND pc.id = ev.case_id %s`,
+			caseCols, q.jsonInt("ev.data", "amount"), caseJoins(q.jsonDate("ev.data", "paid_on"))),
+		figures: []stats.Figure{stats.AmountCollected}, values: []string{"SUM(amount)"}, groups: statsEventGroups})
 
 	// Cases forwarded to the competent authority, by the instant of forwarding.
 	org, args = orgIs("ev", sc, nil)
 	families = append(families, statsFamily{
-		cte: fmt.Sprintf(`SELECT %s FROM penalty_events ev
-			JOIN penalty_cases pc ON pc.org_id = ev.org_id AND pc.id = ev.case_id %s
-			WHERE %s ev.action = 'penalty.forward' AND ev.at >= ? AND ev.at < ?`, caseCols, caseJoins(q.localDay("ev.at")), org),
-		args: append(args, start, end), figures: []stats.Figure{stats.CasesForwarded}, values: []string{"COUNT(DISTINCT case_id)"},
-		groups: statsEventGroups})
+		pre: fmt.Sprintf(`pf AS MATERIALIZED (SELECT ev.org_id, ev.case_id, ev.at FROM penalty_events ev
+			WHERE %s ev.action = 'penalty.forward' AND ev.at >= ? AND ev.at < ?)`, org), args: append(args, start, end),
+		cte: fmt.Sprintf(`SELECT %s FROM pf ev
+			JOIN penalty_cases pc ON pc.org_id = ev.org_id AND pc.id = ev.case_id %s`, caseCols, caseJoins(q.localDay("ev.at"))),
+		figures: []stats.Figure{stats.CasesForwarded}, values: []string{"COUNT(DISTINCT case_id)"}, groups: statsEventGroups})
 
 	// Fines still owed at the period's end, of decisions issued by then and not closed by then. A case
 	// paid or closed that has not changed since the period began owed nothing at its end: only the
-	// cases still open, or changed since, are read (the candidates), and each candidate's events are
-	// read once, by the case's key, for its payments, its overdue mark and its closure.
-	candidates := func(alias string) (string, []any) {
-		org, args := orgIs(alias, sc, nil)
-		return fmt.Sprintf(`%[2]s %[1]s.decision_issued_at < ?
-			AND (%[1]s.state IN ('issued', 'delivered', 'overdue', 'enforced') OR %[1]s.updated_at >= ?)`, alias, org), append(args, end, start)
-	}
-	candE, argsE := candidates("p2")
-	candC, argsC := candidates("pc")
+	// cases still open, or changed since, are read (po), and each one's events once, by the case's key,
+	// for its payments, its overdue mark and its closure (pev).
+	org, args = orgIs("pc", sc, nil)
 	families = append(families, statsFamily{
-		cte: fmt.Sprintf(`SELECT %[1]s, %[2]s(pc.total - COALESCE(ev.paid, 0), 0) AS owed, COALESCE(ev.overdue, 0) AS overdue
-			FROM penalty_cases pc %[3]s
-			LEFT JOIN (SELECT e.case_id,
-					SUM(CASE WHEN e.action = 'penalty.payment' AND %[4]s <= ? THEN %[5]s ELSE 0 END) AS paid,
+		pre: fmt.Sprintf(`po AS MATERIALIZED (SELECT %[1]s FROM penalty_cases pc
+				WHERE %[2]s pc.decision_issued_at < ? AND (pc.state IN ('issued', 'delivered', 'overdue', 'enforced') OR pc.updated_at >= ?)),
+			pev AS MATERIALIZED (SELECT e.case_id,
+					SUM(CASE WHEN e.action = 'penalty.payment' AND %[3]s <= ? THEN %[4]s ELSE 0 END) AS paid,
 					MAX(CASE WHEN e.action = 'penalty.overdue' AND e.at < ? THEN 1 ELSE 0 END) AS overdue,
 					MAX(CASE WHEN e.action = 'penalty.close' AND e.at < ? THEN 1 ELSE 0 END) AS closed
-				FROM penalty_cases p2
-				JOIN penalty_events e ON e.org_id = p2.org_id AND e.case_id = p2.id
-				WHERE %[6]s AND e.action IN ('penalty.payment', 'penalty.overdue', 'penalty.close')
-				GROUP BY e.case_id) ev ON ev.case_id = pc.id
-			WHERE %[7]s AND COALESCE(ev.closed, 0) = 0`,
-			caseCols, q.greatest(), caseJoins(q.localDay("pc.decision_issued_at")), q.jsonText("e.data", "paid_on"),
-			q.jsonInt("e.data", "amount"), candE, candC),
-		args:    append(append([]any{last, end, end}, argsE...), argsC...),
+				FROM po JOIN penalty_events e ON e.org_id = po.org_id AND e.case_id = po.id
+				WHERE e.action IN ('penalty.payment', 'penalty.overdue', 'penalty.close')
+				GROUP BY e.case_id)`, caseRow, org, q.jsonText("e.data", "paid_on"), q.jsonInt("e.data", "amount")),
+		args: append(args, end, start, last, end, end),
+		cte: fmt.Sprintf(`SELECT %s, %s(pc.total - COALESCE(ev.paid, 0), 0) AS owed, COALESCE(ev.overdue, 0) AS overdue
+			FROM po pc %s
+			LEFT JOIN pev ev ON ev.case_id = pc.id
+			WHERE COALESCE(ev.closed, 0) = 0`, caseCols, q.greatest(), caseJoins(q.localDay("pc.decision_issued_at"))),
 		figures: []stats.Figure{stats.AmountOutstanding, stats.AmountOverdue},
 		values:  []string{"SUM(owed)", "SUM(CASE WHEN overdue = 1 THEN owed ELSE 0 END)"}, groups: statsEventGroups})
 

@@ -32,7 +32,6 @@ BEGIN
 END;
 
 CREATE INDEX stats_visits_date ON visits (org_id, visit_date);
-CREATE INDEX stats_visits_day ON visits (visit_date);
 CREATE INDEX stats_records_drawn ON violation_records (org_id, drawn_up_at);
 CREATE INDEX stats_cases_issued ON penalty_cases (org_id, decision_issued_at) WHERE decision_issued_at IS NOT NULL;
 CREATE INDEX stats_cases_changed ON penalty_cases (org_id, updated_at) WHERE decision_issued_at IS NOT NULL;
