@@ -96,7 +96,12 @@ func TestPenaltyDecisionDocument(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := w.svc.ReportNationalBatch(ctx, w.chief, []string{c.ID}, "CSDL-2026-08"); errs.CodeOf(err) != errs.CodeNationalReportReported {
-		t.Fatalf("reporting twice: %v", err)
+		t.Fatalf("reporting twice under another reference: %v", err)
+	}
+	// The same batch sent again (its answer was lost, or it stopped half-way) is done, unchanged.
+	if again, err := w.svc.ReportNationalBatch(ctx, w.chief, []string{c.ID}, "CSDL-2026-07"); err != nil || len(again) != 1 ||
+		again[0].NationalReport == nil || again[0].NationalReport.Reference != "CSDL-2026-07" {
+		t.Fatalf("the same batch again: %+v %v", again, err)
 	}
 	if list, err = w.svc.NationalReportList(ctx, w.chief, penalty.NationalReportFilter{Reported: &no}, 100); err != nil || len(list) != 0 {
 		t.Fatalf("unreported after the batch: %+v %v", list, err)

@@ -282,7 +282,8 @@ func (s *Service) NationalReportList(ctx context.Context, p identity.Principal, 
 // under one reference (a clerk's or the chief's act, each audited on its case). Every case must have
 // an issued decision not yet reported; the cases are marked one by one at the version each is at
 // (the report changes nothing of the decision), and the first refusal stops the batch with the
-// cases marked before it returned.
+// cases marked before it returned. A case already reported under the same reference counts as done,
+// so a batch that stopped half-way can be sent again as it was.
 func (s *Service) ReportNationalBatch(ctx context.Context, p identity.Principal, ids []string, reference string) ([]Case, error) {
 	const op = errs.Op("penalty.Service.ReportNationalBatch")
 	if !p.Has(clerks...) {
@@ -295,6 +296,10 @@ func (s *Service) ReportNationalBatch(ctx context.Context, p identity.Principal,
 			return out, errs.E(op, err)
 		}
 		if cur.NationalReport != nil {
+			if cur.NationalReport.Reference == reference {
+				out = append(out, cur)
+				continue
+			}
 			return out, errs.E(op, errs.Conflict, errs.CodeNationalReportReported, "case "+id)
 		}
 		c, err := s.ReportNational(ctx, p, id, cur.Version, reference)

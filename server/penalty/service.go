@@ -139,8 +139,16 @@ func (s *Service) Submit(ctx context.Context, p identity.Principal, id string, e
 }
 
 // DeclareCircumstances declares a charge's circumstances (see DeclareCircumstances).
+//
+// An inspector declares them while the record is still theirs (drawn up or returned); once it is
+// submitted, the proposal it moves is the chief's to change, so only the chief declares them.
 func (s *Service) DeclareCircumstances(ctx context.Context, p identity.Principal, id string, expected int64, charge int, cs []Circumstance, reason string) (Case, error) {
+	chief := p.Has(deciders...)
 	return s.transition(ctx, "penalty.Service.DeclareCircumstances", p, makers, id, expected, reason, func(r Rules, c Case, act Act, _ DecisionRegister) (Case, Event, error) {
+		if !chief && c.State == Submitted {
+			return Case{}, Event{}, errs.E(errs.Op("penalty.DeclareCircumstances"), errs.Conflict, errs.CodeCaseStateInvalid,
+				"the case is submitted: only the chief declares circumstances now")
+		}
 		return DeclareCircumstances(r, c, act, charge, cs)
 	})
 }

@@ -337,3 +337,19 @@ func TestServiceForward(t *testing.T) {
 		t.Fatalf("%v %+v", err, f.Forwarding)
 	}
 }
+
+// TestServiceCircumstancesAfterSubmission: once a record is submitted, the proposal its circumstances
+// move is the chief's: an inspector is refused, the chief is not.
+func TestServiceCircumstancesAfterSubmission(t *testing.T) {
+	w := newService(t)
+	ctx := context.Background()
+	c := w.open(t, "rec-1", legal.Individual, baseCharg)
+	w.clock.Set(tApprove)
+	mitigating := []penalty.Circumstance{{Kind: penalty.Mitigating, Text: "Đã tự nguyện khắc phục hậu quả"}}
+	_, err := w.svc.DeclareCircumstances(ctx, pInspector, c.ID, c.Version, 0, mitigating, "")
+	wantCode(t, err, errs.CodeCaseStateInvalid, errs.Conflict)
+	n, err := w.svc.DeclareCircumstances(ctx, pChief, c.ID, c.Version, 0, mitigating, "")
+	if err != nil || n.Version != c.Version+1 || len(n.Charges[0].Circumstances) != 1 {
+		t.Fatalf("the chief's declaration: %v %+v", err, n.Charges)
+	}
+}
