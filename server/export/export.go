@@ -14,6 +14,7 @@ package export
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/skhcn-caobang/thanhtra/server/audit"
@@ -183,7 +184,9 @@ type JobPayload struct {
 	RunID string `json:"run_id"`
 }
 
-// ObjectKey is where a run's result is stored.
-func ObjectKey(orgID, runID string, k Kind) string {
-	return "exports/" + orgID + "/" + runID + k.Extension()
+// ObjectKey is where one attempt of a run stores its result. Each attempt has its own key: a worker
+// that lost its lease and finishes late writes beside the newer attempt's result, never over the
+// object whose SHA-256 the run records.
+func ObjectKey(orgID, runID string, attempt int, k Kind) string {
+	return fmt.Sprintf("exports/%s/%s-%d%s", orgID, runID, attempt, k.Extension())
 }

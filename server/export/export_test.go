@@ -33,7 +33,7 @@ func TestKinds(t *testing.T) {
 	if Kind("tar").Valid() {
 		t.Errorf("an unknown kind is valid")
 	}
-	if got := ObjectKey("org", "run", EvidenceZIP); got != "exports/org/run.zip" {
+	if got := ObjectKey("org", "run", 2, EvidenceZIP); got != "exports/org/run-2.zip" {
 		t.Errorf("key %s", got)
 	}
 }

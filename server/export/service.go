@@ -287,7 +287,7 @@ var errPutEnded = errors.New("export: the object store stopped reading")
 func (s *Service) make(ctx context.Context, r Run) (Result, error) {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	key := ObjectKey(r.OrgID, r.ID, r.Kind)
+	key := ObjectKey(r.OrgID, r.ID, r.Attempt, r.Kind)
 	pr, pw := io.Pipe()
 	cw := &countingWriter{w: pw}
 	prog := &progressRecorder{s: s, run: r, count: cw}

@@ -332,7 +332,7 @@ func TestEvidenceExportFailures(t *testing.T) {
 	if _, err := w.svc.Downloadable(ctx, w.chief, r.ID); errs.CodeOf(err) != errs.CodeExportNotReady {
 		t.Errorf("download of a failed run: %v", err)
 	}
-	if _, err := w.blobs.Stat(ctx, export.ObjectKey(r.OrgID, r.ID, r.Kind)); errs.KindOf(err) != errs.NotFound {
+	if _, err := w.blobs.Stat(ctx, export.ObjectKey(r.OrgID, r.ID, got.Attempt, r.Kind)); errs.KindOf(err) != errs.NotFound {
 		t.Errorf("a failed export left its object: %v", err)
 	}
 
