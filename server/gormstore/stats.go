@@ -311,17 +311,18 @@ func (s *Store) statsFamilies(in stats.Query) []statsFamily {
 
 	// Visits, by visit day.
 	pre, args := periodVisits(sc, first, last)
+	orgC, args := orgIs("c", sc, args)
 	families = append(families, statsFamily{pre: pre, args: args,
 		cte: fmt.Sprintf(`SELECT v.id AS visit_id, v.site_id, st.subject_id, %s AS sector, %s AS subject_kind, %s, %s,
 				COALESCE(v.leader_person_id, '') AS inspector,
-				(SELECT COUNT(DISTINCT %s) FROM visit_answers a WHERE a.visit_id = v.id AND a.answer_key LIKE '%%@%%') AS instruments
+				(SELECT COUNT(DISTINCT %s) FROM visit_answers a WHERE a.org_id = v.org_id AND a.visit_id = v.id AND a.answer_key LIKE '%%@%%') AS instruments
 			FROM pv v
 			JOIN sites st ON st.org_id = v.org_id AND st.id = v.site_id
 			JOIN subjects sb ON sb.org_id = st.org_id AND sb.id = st.subject_id
-			JOIN campaigns c ON c.org_id = v.org_id AND c.id = v.campaign_id
+			JOIN campaigns c ON %s c.org_id = v.org_id AND c.id = v.campaign_id
 			%s`,
 			statsSector, fmt.Sprintf(statsKindOf, "sb.kind"), statsUnitCols, statsCampaignCols, q.afterAt("a.answer_key"),
-			unitOn("v.site_id", "v.org_id", "v.visit_date")),
+			orgC, unitOn("v.site_id", "v.org_id", "v.visit_date")),
 		figures: []stats.Figure{stats.Visits, stats.SitesVisited, stats.SubjectsCovered, stats.CampaignsHeld, stats.InstrumentsChecked},
 		values:  []string{"COUNT(*)", "COUNT(DISTINCT site_id)", "COUNT(DISTINCT subject_id)", "COUNT(DISTINCT campaign_id)", "SUM(instruments)"},
 		allOnly: allOnly(stats.CampaignsHeld, stats.InstrumentsChecked),
@@ -347,15 +348,16 @@ func (s *Store) statsFamilies(in stats.Query) []statsFamily {
 					AND n.status <> 'draft' AND %s = r.id))`, org, q.jsonText("n.data", "corrects")), append(args, start, end)
 	}
 	pre, args = periodRecords()
+	orgC, args = orgIs("c", sc, args)
 	families = append(families, statsFamily{pre: pre, args: args,
 		cte: fmt.Sprintf(`SELECT r.id, r.subject_id, %s AS sector, %s AS subject_kind, %s, %s,
 				r.drawn_up_by AS inspector, %s AS nviol
 			FROM pr r
 			JOIN sites st ON st.org_id = r.org_id AND st.id = r.site_id
 			JOIN subjects sb ON sb.org_id = r.org_id AND sb.id = r.subject_id
-			JOIN campaigns c ON c.org_id = r.org_id AND c.id = r.campaign_id
+			JOIN campaigns c ON %s c.org_id = r.org_id AND c.id = r.campaign_id
 			%s`, statsSector, fmt.Sprintf(statsKindOf, "sb.kind"), statsUnitCols, statsCampaignCols, q.jsonLen("r.data", "violations"),
-			unitOn("r.site_id", "r.org_id", q.localDay("r.drawn_up_at"))),
+			orgC, unitOn("r.site_id", "r.org_id", q.localDay("r.drawn_up_at"))),
 		figures: []stats.Figure{stats.Records, stats.SubjectsViolating, stats.Violations},
 		values:  []string{"COUNT(*)", "COUNT(DISTINCT subject_id)", "SUM(nviol)"},
 		groups:  append(append([]statsGroup{}, statsEventGroups...), inspector)})
@@ -471,7 +473,7 @@ func (s *Store) statsPlan(db *gorm.DB, in stats.Query, out []stats.Row) ([]stats
 	instruments := "0"
 	for _, t := range targets {
 		if t.Metric == "instruments_checked" {
-			instruments = fmt.Sprintf(`(SELECT COUNT(DISTINCT %s) FROM visit_answers a WHERE a.visit_id = v.id AND a.answer_key LIKE '%%@%%')`,
+			instruments = fmt.Sprintf(`(SELECT COUNT(DISTINCT %s) FROM visit_answers a WHERE a.org_id = v.org_id AND a.visit_id = v.id AND a.answer_key LIKE '%%@%%')`,
 				q.afterAt("a.answer_key"))
 		}
 	}

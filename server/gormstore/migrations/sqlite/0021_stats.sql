@@ -32,9 +32,12 @@ BEGIN
 END;
 
 CREATE INDEX stats_visits_date ON visits (org_id, visit_date);
+CREATE INDEX stats_answers_instance ON visit_answers (org_id, visit_id, answer_key) WHERE answer_key LIKE '%@%';
 CREATE INDEX stats_records_drawn ON violation_records (org_id, drawn_up_at);
 CREATE INDEX stats_cases_issued ON penalty_cases (org_id, decision_issued_at) WHERE decision_issued_at IS NOT NULL;
 CREATE INDEX stats_cases_changed ON penalty_cases (org_id, updated_at) WHERE decision_issued_at IS NOT NULL;
 CREATE INDEX stats_events_action ON penalty_events (org_id, action, at);
+CREATE INDEX stats_events_case ON penalty_events (org_id, case_id, action, at, data)
+    WHERE action IN ('penalty.payment', 'penalty.overdue', 'penalty.close');
 CREATE INDEX stats_events_paid_on ON penalty_events (org_id, (json_extract(data, '$.paid_on'))) WHERE action = 'penalty.payment';
 CREATE INDEX stats_campaigns_concluded ON campaigns (org_id, conclusion_date) WHERE conclusion_date IS NOT NULL;
