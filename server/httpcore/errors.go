@@ -6,6 +6,7 @@ package httpcore
 
 import (
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -143,9 +144,14 @@ func ErrorHandler(log *slog.Logger, msgs *Messages) echo.HTTPErrorHandler {
 		}
 		rid := RequestID(c)
 		status := Status(kind)
-		if status >= 500 {
+		switch {
+		case status >= 500 && errors.Is(err, io.ErrUnexpectedEOF):
+			// The client's connection ended in the middle of its body: a phone losing signal, not a
+			// fault of the server (the fleet simulator's cut requests filled the log with ERRORs).
+			log.Warn("request body cut by the client", "request_id", rid, "method", c.Request().Method, "route", c.Path(), "err", err.Error())
+		case status >= 500:
 			log.Error("request failed", "request_id", rid, "method", c.Request().Method, "route", c.Path(), "err", err.Error())
-		} else {
+		default:
 			log.Debug("request refused", "request_id", rid, "route", c.Path(), "err", err.Error())
 		}
 		lang := Language(c.Request().Header.Get("Accept-Language"))

@@ -53,6 +53,9 @@ func newEcho(t *testing.T, log *bytes.Buffer) *echo.Echo {
 	e.GET("/boom", func(c echo.Context) error {
 		return errors.New("pq: relation \"secret_table\" does not exist at /srv/app/db.go:42")
 	})
+	e.GET("/cut", func(c echo.Context) error {
+		return errs.E(errs.Op("read"), errs.Unavailable, io.ErrUnexpectedEOF)
+	})
 	e.GET("/refused", func(c echo.Context) error {
 		return errs.E(errs.Conflict, errs.CodeLoginTaken, "detail for the log only")
 	})
@@ -146,6 +149,24 @@ func TestUnknownErrorIsA500WithOnlyTheRequestID(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "secret_table") || !strings.Contains(log.String(), b.Error.RequestID) {
 		t.Fatalf("the log must have the cause with the request ID: %s", log.String())
+	}
+}
+
+// TestCutBodyIsAWarning: a body the client's connection cut is still an error for the client, but the
+// log says WARN: it is not the server's fault.
+func TestCutBodyIsAWarning(t *testing.T) {
+	var log bytes.Buffer
+	e := newEcho(t, &log)
+	if rec := do(e, http.MethodGet, "/cut", ""); rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("status %d", rec.Code)
+	}
+	if !strings.Contains(log.String(), `"level":"WARN","msg":"request body cut by the client"`) || strings.Contains(log.String(), `"level":"ERROR"`) {
+		t.Fatalf("log: %s", log.String())
+	}
+	log.Reset()
+	do(e, http.MethodGet, "/boom", "")
+	if !strings.Contains(log.String(), `"level":"ERROR","msg":"request failed"`) {
+		t.Fatalf("an unknown error must stay an ERROR: %s", log.String())
 	}
 }
 
