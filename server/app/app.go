@@ -213,7 +213,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	})
 	a.wireEvidenceView(log)
 	a.wirePenalties(log, o.IDs)
-	a.wireStats()
+	a.wireStats(log)
 	a.wireExports(log, o.IDs)
 	a.buildHTTP()
 	return a, nil

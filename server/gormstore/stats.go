@@ -276,8 +276,12 @@ func periodVisits(sc stats.Scope, first, last string) (string, []any) {
 
 // StatsRows computes the figures of a period (stats.Store): one statement per family of figures.
 func (s *Store) StatsRows(ctx context.Context, in stats.Query) ([]stats.Row, error) {
+	return s.statsRowsOn(s.read(ctx), in)
+}
+
+// statsRowsOn computes the figures of a period on db (a pool, or a transaction's snapshot).
+func (s *Store) statsRowsOn(db *gorm.DB, in stats.Query) ([]stats.Row, error) {
 	const op = "gormstore.StatsRows"
-	db := s.read(ctx)
 	var out []stats.Row
 	var err error
 	for _, f := range s.statsFamilies(in) {
@@ -451,6 +455,10 @@ func (s *Store) statsFamilies(in stats.Query) []statsFamily {
 
 	return families
 }
+
+// statsPlanTables are the tables statsPlan reads, as its statements name them (for the test that each
+// table the figures read marks its changes, stats_cache.go).
+const statsPlanTables = "FROM plan_targets FROM visits JOIN sites FROM visit_answers"
 
 // statsPlan adds the year's plan targets and what was achieved from 1 January to the period's last
 // day, by sector; nothing is read beyond the targets when the year has none.

@@ -31,6 +31,9 @@ type Report struct {
 type Service struct {
 	Store Store
 	Clock clock.Clock
+	// Cache, when set, keeps the figures of the periods read, so that a period read again is not
+	// computed again while nothing that could change it was written (docs/statistics.md).
+	Cache Cache
 }
 
 // The roles (D28): the chief, the director (who reads everything) and clerks read an organisation's
@@ -64,20 +67,28 @@ func checkScope(op errs.Op, s Scope) error {
 	return nil
 }
 
-// Compute computes the current figures of a period, normalised, without any check of the caller:
-// for background exports that checked the caller when they were requested.
+// Compute returns the current figures of a period, normalised, without any check of the caller (for
+// background exports that checked the caller when they were requested): the stored ones when the
+// cache has them current, otherwise computed from the rows.
 func (s *Service) Compute(ctx context.Context, scope Scope, period Period) (Summary, error) {
 	const op = errs.Op("stats.Compute")
-	q := QueryOf(scope, period)
-	rows, err := s.Store.StatsRows(ctx, q)
+	if sum, ok := s.cached(ctx, scope, period); ok {
+		return sum, nil
+	}
+	rows, err := s.Store.StatsRows(ctx, QueryOf(scope, period))
 	if err != nil {
 		return Summary{}, errs.E(op, err)
 	}
-	rows, err = Normalise(rows)
+	sum, err := Build(scope, period, rows)
 	if err != nil {
 		return Summary{}, errs.E(op, errs.Internal, err)
 	}
-	return Summary{Scope: scope, Period: period, First: q.First, Last: q.Last, Rows: rows}, nil
+	if s.Cache != nil {
+		// Asked for once, computed by the refresh from then on. Failing to ask costs the next reader
+		// time, not figures: the read does not fail for it.
+		_ = s.Cache.WantSummary(ctx, scope, period, s.Clock.Now())
+	}
+	return sum, nil
 }
 
 // Summary is the report of a period for p: a month that is frozen answers its frozen figures and the

@@ -1,0 +1,3 @@
+package gormstore
+
+func init() { rowStructs = append(rowStructs, statsCacheRow{}) }
