@@ -39,6 +39,9 @@ const (
 	CodeRecordSent = "record_sent"
 	// CodeStoreNewer: the local store was written by a newer version of the app.
 	CodeStoreNewer = "store_newer"
+	// CodeDocumentIncomplete: a record's document cannot be made: the record cites evidence the phone
+	// does not hold, or its content cannot fill the form (the message names the fields).
+	CodeDocumentIncomplete = "document_incomplete"
 	// CodeChecksumMismatch: a dataset did not sum to the server's checksum even after pulling it
 	// again from the start (a bug, reported; the data pulled is kept).
 	CodeChecksumMismatch = "checksum_mismatch"

@@ -128,6 +128,13 @@ func (c *Client) CreateRecord(visitID, issuingUnitID string, year int, recordJSO
 		if err != nil {
 			return err
 		}
+		// A record queued signed has its document frozen now, before the number is taken (the
+		// document does not depend on the take).
+		body, doc, err := sealRecord(ctx, tx, localRecord{id: ref.ID, visitID: visitID, unit: issuingUnitID, year: year, number: ref.Number,
+			body: body}, status, queue, builtDocument{})
+		if err != nil {
+			return err
+		}
 		now := c.now()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO number_takes (issuing_unit_id, year, number, state, record_id, taken_at)
 			VALUES (?, ?, ?, 'used', ?, ?)`, issuingUnitID, year, ref.Number, ref.ID, now); err != nil {
@@ -140,8 +147,8 @@ func (c *Client) CreateRecord(visitID, issuingUnitID string, year int, recordJSO
 			}
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO local_records (id, visit_id, issuing_unit_id, year, number, body, status, queued,
-			last_change, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			ref.ID, visitID, issuingUnitID, year, ref.Number, body, status, queue, changeID, now, now)
+			last_change, created_at, updated_at, document, document_sha256, document_missing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			ref.ID, visitID, issuingUnitID, year, ref.Number, body, status, queue, changeID, now, now, orEmptyBytes(doc.canon), doc.sum, doc.missing)
 		return err
 	})
 	if err != nil {
@@ -180,8 +187,10 @@ func (c *Client) UpdateRecord(recordID, recordJSON string, queue bool) error {
 		var visitID, unit, status string
 		var year, number int
 		var queued bool
-		err := tx.QueryRowContext(ctx, `SELECT visit_id, issuing_unit_id, year, number, status, queued FROM local_records WHERE id = ?`,
-			recordID).Scan(&visitID, &unit, &year, &number, &status, &queued)
+		var frozen builtDocument
+		err := tx.QueryRowContext(ctx, `SELECT visit_id, issuing_unit_id, year, number, status, queued, document, document_sha256,
+			document_missing FROM local_records WHERE id = ?`, recordID).Scan(&visitID, &unit, &year, &number, &status, &queued,
+			&frozen.canon, &frozen.sum, &frozen.missing)
 		if err == sql.ErrNoRows {
 			return errorf(CodeNotFound, "no record %s on this phone", recordID)
 		}
@@ -192,6 +201,11 @@ func (c *Client) UpdateRecord(recordID, recordJSON string, queue bool) error {
 			return errorf(CodeInvalid, "record %s was spoiled", recordID)
 		}
 		body, newStatus, err := c.recordBody(recordJSON, visitID, unit, year, number)
+		if err != nil {
+			return err
+		}
+		body, frozen, err = sealRecord(ctx, tx, localRecord{id: recordID, visitID: visitID, unit: unit, year: year, number: number, body: body},
+			newStatus, queue || queued, frozen)
 		if err != nil {
 			return err
 		}
@@ -206,8 +220,9 @@ func (c *Client) UpdateRecord(recordID, recordJSON string, queue bool) error {
 			}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE local_records SET body = ?, status = ?, queued = MAX(queued, ?),
-			last_change = CASE WHEN ? = '' THEN last_change ELSE ? END, updated_at = ? WHERE id = ?`,
-			body, newStatus, queue || queued, changeID, changeID, c.now(), recordID)
+			last_change = CASE WHEN ? = '' THEN last_change ELSE ? END, updated_at = ?, document = ?, document_sha256 = ?,
+			document_missing = ? WHERE id = ?`,
+			body, newStatus, queue || queued, changeID, changeID, c.now(), orEmptyBytes(frozen.canon), frozen.sum, frozen.missing, recordID)
 		return err
 	})
 }

@@ -559,8 +559,11 @@ func (s *Store) LoadLegalSeed(ctx context.Context, c legal.Catalogue) (int, erro
 				return err
 			}
 		}
-		// Every entry, not only those inserted: identical changes are not recorded again, and an
-		// entry loaded before phones pulled the catalogue reaches them.
+		// Every entry and decree, not only those inserted: identical changes are not recorded again,
+		// and an entry loaded before phones pulled the catalogue reaches them.
+		if err := s.recordDecrees(tx); err != nil {
+			return err
+		}
 		return s.recordViolations(tx, "")
 	})
 	if err != nil {
@@ -596,6 +599,26 @@ func (s *Store) recordViolations(tx *gorm.DB, code string) error {
 		}
 		changes = append(changes, change)
 		i = j
+	}
+	return s.recordChanges(tx, changes)
+}
+
+// recordDecrees records every decree, as tx now holds them, for the phones (dataset catalogue,
+// national): a record's document prints their titles, issue dates and amendments.
+func (s *Store) recordDecrees(tx *gorm.DB) error {
+	var rows []legalDecreeRow
+	if err := tx.Order("number").Find(&rows).Error; err != nil {
+		return err
+	}
+	decrees, err := legalMapRows(rows, legalDecreeRow.domain, nil)
+	if err != nil {
+		return err
+	}
+	changes := make([]syncfeed.Change, len(decrees))
+	for i, d := range decrees {
+		if changes[i], err = syncdata.DecreeChange(d); err != nil {
+			return err
+		}
 	}
 	return s.recordChanges(tx, changes)
 }

@@ -95,7 +95,11 @@ func (s *Store) ReserveBlock(ctx context.Context, b numbering.Block, size int, n
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
-		change, err := syncdata.NumberBlockChange(row.domain(), nil)
+		body, err := blockIssuingBody(tx, b.Series)
+		if err != nil {
+			return err
+		}
+		change, err := syncdata.NumberBlockChange(row.domain(), nil, body)
 		if err != nil {
 			return err
 		}
@@ -202,7 +206,11 @@ func (s *Store) markNumberTx(tx *gorm.DB, m numbering.Mark, check func([]numberi
 	// The block the number is in goes to its device again, with this mark.
 	for _, b := range blocks {
 		if b.Contains(m.Number) {
-			change, err := syncdata.NumberBlockChange(b, append(marks, row.domain()))
+			body, err := blockIssuingBody(tx, b.Series)
+			if err != nil {
+				return false, err
+			}
+			change, err := syncdata.NumberBlockChange(b, append(marks, row.domain()), body)
 			if err != nil {
 				return false, err
 			}
@@ -212,4 +220,31 @@ func (s *Store) markNumberTx(tx *gorm.DB, m numbering.Mark, check func([]numberi
 		}
 	}
 	return false, s.appendAudit(tx, e)
+}
+
+// blockIssuingBody reads the names a series' records print as their issuing body: the organisation's
+// and the issuing unit's.
+func blockIssuingBody(db *gorm.DB, series numbering.Series) (syncdata.IssuingBody, error) {
+	var names struct {
+		Organisation string
+		Unit         string
+	}
+	err := db.Table("issuing_units AS u").Select("o.name AS organisation, u.name AS unit").
+		Joins("JOIN organisations AS o ON o.id = u.org_id").
+		Where("u.org_id = ? AND u.id = ?", series.OrgID, series.IssuingUnitID).Take(&names).Error
+	return syncdata.IssuingBody{Organisation: names.Organisation, Unit: names.Unit}, err
+}
+
+// recordUnitBlocks records again every number block of an issuing unit (with the marks on their
+// numbers and the unit's current name): UpdateIssuingUnit calls it when the unit is renamed, so that
+// phones print the new name on their next records.
+func (s *Store) recordUnitBlocks(tx *gorm.DB, orgID, unitID string) error {
+	var ids []string
+	if err := tx.Model(&numberBlockRow{}).Where("org_id = ? AND issuing_unit_id = ?", orgID, unitID).Order("id").Pluck("id", &ids).Error; err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.recordNumberBlocks(tx, orgID, ids)
 }

@@ -229,9 +229,7 @@ type evidenceSource struct {
 }
 
 // recordDay is the record's calendar day in Vietnam, the day its catalogue entries are read on.
-func recordDay(t time.Time) string {
-	return t.In(time.FixedZone("ICT", 7*3600)).Format(time.DateOnly)
-}
+func recordDay(t time.Time) string { return document.RecordDay(t) }
 
 // recordDocumentContent reads what the record cites and builds its document content; it also returns
 // the SHA-256 the phone said it had signed.
@@ -328,168 +326,83 @@ func (s *Store) recordDocumentContent(ctx context.Context, orgID, recordID strin
 	return buildRecordDocument(src), src.Content.DocumentSHA256, nil
 }
 
-// The record's roles as the document names them.
-var documentRoles = map[string]string{
-	"inspector": document.RoleOfficial, "violator": document.RoleViolator, "representative": document.RoleViolator,
-	"witness": document.RoleWitness, "local_government": document.RoleLocalGovernment, "interpreter": document.RoleInterpreter,
-	"damaged": document.RoleDamaged,
-}
-
-// buildRecordDocument makes the document content from the record and what it cites. The rules, which
-// a phone must follow to make the same content, are in docs/documents.md: the form fields the phone
-// pushed win; otherwise the registry's subject and site, the issuing unit, and the catalogue entries
-// and decrees in force on the record's day fill them.
+// buildRecordDocument makes the document content from the record and what it cites, by the rules
+// the phone follows too (document.BuildRecord, docs/documents.md): this only reads the rows into the
+// shared sources.
 func buildRecordDocument(src recordSources) document.Record {
 	c, rec := src.Content, src.Record
-	d := document.Record{
-		Form: document.RecordForm, Layout: document.RecordLayout, RecordID: rec.ID,
-		IssuingBody: document.IssuingBody{Parent: src.OrgName, Name: src.UnitName},
-		Number:      rec.Number, Year: rec.Year, DrawnUpAt: rec.DrawnUpAt.UTC(),
-		Matter: c.Matter, Place: c.Place, LegalBases: slices.Clone(c.LegalBases),
-		ExplanationDays: c.ExplanationDays, ExplanationTo: c.ExplanationTo, Measures: slices.Clone(c.Measures),
-		ResolutionPlace: c.ResolutionPlace, ResolutionAt: c.ResolutionAt, CompletedAt: c.CompletedAt, Copies: c.Copies,
-	}
+	in := document.RecordSources{RecordID: rec.ID, Number: rec.Number, Year: rec.Year, DrawnUpAt: rec.DrawnUpAt,
+		Record: pushedRecord(c), OrganisationName: src.OrgName, IssuingUnitName: src.UnitName,
+		Subject: document.Subject{Kind: src.Subject.Kind, Name: src.Subject.Name, Address: src.Subject.Address,
+			TaxCode: legalStr(src.Subject.TaxCode), IDNumber: legalStr(src.Subject.IDNumber), LegalRepresentative: src.Subject.LegalRepresentative},
+		Site:    document.Site{Name: src.Site.Name, Address: src.Site.Address},
+		Entries: make(map[string]document.CatalogueEntry, len(src.Entries)), Decrees: make(map[string]document.Decree, len(src.Decrees)),
+		Evidence: make(map[string]document.EvidenceFact, len(src.Evidence))}
 	if src.Corrects != nil {
-		d.Corrects = &document.RecordRef{RecordID: src.Corrects.ID, Number: src.Corrects.Number, Year: src.Corrects.Year}
+		in.Corrects = &document.RecordRef{RecordID: src.Corrects.ID, Number: src.Corrects.Number, Year: src.Corrects.Year}
 	}
-	if d.Place == "" {
-		d.Place = src.Site.Name
-		if src.Site.Address != "" {
-			d.Place += ", " + src.Site.Address
-		}
+	for code, e := range src.Entries {
+		in.Entries[code] = catalogueEntry(e)
 	}
-	day := recordDay(rec.DrawnUpAt)
-	var decrees []string
-	for _, v := range c.Violations {
-		x := document.Violation{Code: v.Code, Act: v.Description}
-		if v.Quantity != nil {
-			x.Quantity = strconv.FormatFloat(*v.Quantity, 'f', -1, 64)
-		}
-		if e, ok := src.Entries[v.Code]; ok {
-			x.CatalogueText, x.Point, x.Clause, x.Article = e.DescriptionVI, e.Point, e.Clause, e.Article
-			if e.Decree != nil {
-				x.Decree = *e.Decree
-				x.AmendedBy = amendedBy(src.Decrees[*e.Decree], day)
-				if !slices.Contains(decrees, x.Decree) {
-					decrees = append(decrees, x.Decree)
-				}
-			}
-		}
-		if x.Act == "" && x.CatalogueText == "" {
-			x.Act = v.Code // a code the catalogue lacks, without a description: the code is all there is to print
-		}
-		d.Violations = append(d.Violations, x)
+	for n, d := range src.Decrees {
+		in.Decrees[n] = decreeSource(d)
 	}
-	if d.Matter == "" && len(decrees) > 0 {
-		d.Matter = document.MatterFromDecreeTitle(src.Decrees[decrees[0]].Title)
+	for id, e := range src.Evidence {
+		in.Evidence[id] = document.EvidenceFact{SHA256: e.SHA256, Purpose: e.Purpose, CapturedAt: e.CapturedAt}
 	}
-	if len(d.LegalBases) == 0 {
-		d.LegalBases = []string{document.LawLegalBasis}
-		for _, n := range decrees {
-			dec := src.Decrees[n]
-			issued := ""
-			if dec.Issued != nil {
-				issued = *dec.Issued
-			}
-			d.LegalBases = append(d.LegalBases, document.DecreeLegalBasis(n, issued, dec.Title))
-		}
-	}
-	// The violator: the registry's subject, with what the phone pushed in its place.
-	sub := src.Subject
-	v := document.Violator{Kind: document.Individual, Name: sub.Name, Address: sub.Address}
-	if sub.Kind == "organisation" {
-		v.Kind = document.Organisation
-		v.Representative = sub.LegalRepresentative
-		if sub.TaxCode != nil {
-			v.EnterpriseCode = *sub.TaxCode
-		}
-	} else if sub.IDNumber != nil {
-		v.IDNumber = *sub.IDNumber
-	}
-	if o := c.Violator; o != nil {
-		for _, f := range []struct {
-			dst *string
-			src string
-		}{{&v.Name, o.Name}, {&v.Gender, o.Gender}, {&v.DateOfBirth, o.DateOfBirth}, {&v.Nationality, o.Nationality},
-			{&v.Occupation, o.Occupation}, {&v.Address, o.Address}, {&v.IDNumber, o.IDNumber}, {&v.IDIssuedOn, o.IDIssuedOn},
-			{&v.IDIssuedBy, o.IDIssuedBy}, {&v.EnterpriseCode, o.EnterpriseCode}, {&v.Registration, o.Registration},
-			{&v.RegistrationIssuedOn, o.RegistrationIssuedOn}, {&v.RegistrationIssuedBy, o.RegistrationIssuedBy},
-			{&v.Representative, o.Representative}, {&v.RepresentativeGender, o.RepresentativeGender},
-			{&v.RepresentativeTitle, o.RepresentativeTitle}} {
-			if f.src != "" {
-				*f.dst = f.src
-			}
-		}
-	}
-	for _, pe := range c.Persons {
-		if pe.Role == "representative" && v.Kind == document.Organisation {
-			if v.Representative == "" {
-				v.Representative = pe.Name
-			}
-			if v.RepresentativeTitle == "" {
-				v.RepresentativeTitle = pe.Title
-			}
-		}
-	}
-	d.Violator = v
-	for _, pe := range c.Persons {
-		role := documentRoles[pe.Role]
-		switch role {
-		case document.RoleOfficial:
-			unit := pe.Unit
-			if unit == "" {
-				unit = src.UnitName
-			}
-			d.Officials = append(d.Officials, document.Official{Name: pe.Name, Title: pe.Title, Unit: unit})
-		case document.RoleWitness, document.RoleLocalGovernment, document.RoleInterpreter:
-			d.Witnesses = append(d.Witnesses, document.Witness{Role: role, Name: pe.Name, Title: pe.Title, Unit: pe.Unit,
-				Address: pe.Address, IDNumber: pe.IDNumber, Occupation: pe.Occupation})
-		}
-		sig := document.Signature{Role: role, Name: pe.Name, Title: pe.Title, Signed: pe.Signed, Refused: pe.Refused,
-			RefusalReason: pe.RefusalReason}
-		if pe.EvidenceID != "" {
-			sig.ImageSHA256 = src.Evidence[pe.EvidenceID].SHA256
-		}
-		d.Signatures = append(d.Signatures, sig)
-	}
-	for _, st := range c.Statements {
-		d.Statements = append(d.Statements, document.Statement{Role: documentRoles[st.Role], Name: st.Name, Text: st.Text})
-	}
-	for _, p := range c.DamagedParties {
-		d.DamagedParties = append(d.DamagedParties, document.Party{Name: p.Name, Address: p.Address})
-	}
-	for _, it := range c.SeizedItems {
-		d.SeizedItems = append(d.SeizedItems, document.SeizedItem{Name: it.Name, Quantity: it.Quantity, Unit: it.Unit, Note: it.Note})
-	}
-	for _, id := range c.EvidenceIDs {
-		e := src.Evidence[id]
-		kind := document.EvidenceDocument
-		switch e.Purpose {
-		case "signature":
-			continue // signatures appear with their signers
-		case "photo":
-			kind = document.EvidencePhoto
-		}
-		at := e.CapturedAt.UTC()
-		d.Evidence = append(d.Evidence, document.Evidence{ID: e.ID, SHA256: e.SHA256, Kind: kind, CapturedAt: &at})
-	}
-	return d.Normalize()
+	return document.BuildRecord(in)
 }
 
-// amendedBy lists the decrees that amended d and were in force on day, as the provision cites them.
-func amendedBy(d legalDecreeRow, day string) []string {
-	var list []struct {
-		Number      string `json:"number"`
-		InForceFrom string `json:"in_force_from"`
+// pushedRecord is the stored content as the document reads it.
+func pushedRecord(c recordContent) document.PushedRecord {
+	p := document.PushedRecord{EvidenceIDs: c.EvidenceIDs, Corrects: c.Corrects, Place: c.Place, Matter: c.Matter,
+		LegalBases: c.LegalBases, ExplanationDays: c.ExplanationDays, ExplanationTo: c.ExplanationTo, Measures: c.Measures,
+		ResolutionPlace: c.ResolutionPlace, ResolutionAt: c.ResolutionAt, CompletedAt: c.CompletedAt, Copies: c.Copies}
+	for _, v := range c.Violations {
+		p.Violations = append(p.Violations, document.CitedViolation{Code: v.Code, Quantity: v.Quantity, Description: v.Description})
 	}
-	if json.Unmarshal([]byte(d.AmendedBy), &list) != nil {
-		return nil
+	for _, pe := range c.Persons {
+		p.Persons = append(p.Persons, document.PersonPresent{Role: pe.Role, Name: pe.Name, Signed: pe.Signed, Refused: pe.Refused,
+			EvidenceID: pe.EvidenceID, Title: pe.Title, Unit: pe.Unit, Address: pe.Address, Occupation: pe.Occupation,
+			IDNumber: pe.IDNumber, RefusalReason: pe.RefusalReason})
 	}
-	var out []string
-	for _, a := range list {
-		if a.Number != "" && (a.InForceFrom == "" || a.InForceFrom <= day) {
-			out = append(out, a.Number)
+	if o := c.Violator; o != nil {
+		p.Violator = &document.Violator{Name: o.Name, Gender: o.Gender, DateOfBirth: o.DateOfBirth, Nationality: o.Nationality,
+			Occupation: o.Occupation, Address: o.Address, IDNumber: o.IDNumber, IDIssuedOn: o.IDIssuedOn, IDIssuedBy: o.IDIssuedBy,
+			EnterpriseCode: o.EnterpriseCode, Registration: o.Registration, RegistrationIssuedOn: o.RegistrationIssuedOn,
+			RegistrationIssuedBy: o.RegistrationIssuedBy, Representative: o.Representative, RepresentativeGender: o.RepresentativeGender,
+			RepresentativeTitle: o.RepresentativeTitle}
+	}
+	for _, st := range c.Statements {
+		p.Statements = append(p.Statements, document.PushedStatement{Role: st.Role, Name: st.Name, Text: st.Text})
+	}
+	for _, d := range c.DamagedParties {
+		p.DamagedParties = append(p.DamagedParties, document.Party{Name: d.Name, Address: d.Address})
+	}
+	for _, it := range c.SeizedItems {
+		p.SeizedItems = append(p.SeizedItems, document.SeizedItem{Name: it.Name, Quantity: it.Quantity, Unit: it.Unit, Note: it.Note})
+	}
+	return p
+}
+
+// catalogueEntry is a catalogue entry's row as the document reads it.
+func catalogueEntry(e legalViolationRow) document.CatalogueEntry {
+	return document.CatalogueEntry{Code: e.Code, Decree: legalStr(e.Decree), Article: e.Article, Clause: e.Clause, Point: e.Point,
+		Text: e.DescriptionVI, ValidFrom: e.ValidFrom, ValidTo: legalStr(e.ValidTo)}
+}
+
+// decreeSource is a decree's row as the document reads it; amendments that cannot be read are left
+// out.
+func decreeSource(d legalDecreeRow) document.Decree {
+	out := document.Decree{Number: d.Number, Title: d.Title, Issued: legalStr(d.Issued)}
+	var list []legalAmendmentJSON
+	if json.Unmarshal([]byte(d.AmendedBy), &list) == nil {
+		for _, a := range list {
+			out.AmendedBy = append(out.AmendedBy, document.Amendment{Number: a.Number, InForceFrom: a.InForceFrom})
 		}
 	}
 	return out
 }
+
+// amendedBy lists the decrees that amended d and were in force on day, as the provision cites them.
+func amendedBy(d legalDecreeRow, day string) []string { return decreeSource(d).AmendmentsInForce(day) }

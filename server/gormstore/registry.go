@@ -827,6 +827,11 @@ func (s *Store) UpdateIssuingUnit(ctx context.Context, u registry.IssuingUnit, e
 		if err := updateRow(tx, u.OrgID, u.ID, issuingUnitToRow(u), errs.CodeIssuingUnitNotFound); err != nil {
 			return err
 		}
+		// Its blocks carry its name to the phones (the issuing body of their records); unchanged
+		// blocks are not recorded again.
+		if err := s.recordUnitBlocks(tx, u.OrgID, u.ID); err != nil {
+			return err
+		}
 		return s.appendAudit(tx, e)
 	})
 	if err := translate(err, ""); errs.Is(errs.Conflict, err) {

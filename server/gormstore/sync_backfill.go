@@ -35,6 +35,10 @@ func (syncBackfillRow) TableName() string { return "sync_backfills" }
 const (
 	// syncBackfillV1 names the back-fill of the data written before migration 0012.
 	syncBackfillV1 = "v1"
+	// syncBackfillNumbersV2 names the recording again of every number block in the shape of version 2
+	// of the numbers dataset (with its issuing body's names; syncfeed.SchemaVersion): the phones'
+	// older cursors are resets, and the reset must send the new shape.
+	syncBackfillNumbersV2 = "numbers-v2"
 	// syncBackfillLock is the PostgreSQL advisory lock that lets one replica back-fill at a time.
 	syncBackfillLock = 7310004
 	// backfillChunk is how many entities one write transaction records (D6: keep them short).
@@ -44,33 +48,54 @@ const (
 	backfillAttempts = 5
 )
 
-// RunSyncBackfillOnce back-fills the change log (BackfillSyncLog) unless it was done already in this
-// database, and marks it done. It reports whether it ran and how many changes it recorded. The
-// application calls it at every start, after the migrations.
+// syncBackfills are the back-fills of the change log, each done once per database, in order.
+func (s *Store) syncBackfills() []struct {
+	name string
+	run  func(context.Context) (int, error)
+} {
+	return []struct {
+		name string
+		run  func(context.Context) (int, error)
+	}{
+		{syncBackfillV1, s.BackfillSyncLog},
+		{syncBackfillNumbersV2, s.RerecordNumberBlocks},
+	}
+}
+
+// RunSyncBackfillOnce runs each back-fill of the change log (BackfillSyncLog, then
+// RerecordNumberBlocks) unless it was done already in this database, and marks it done. It reports
+// whether any ran and how many changes they recorded. The application calls it at every start, after
+// the migrations.
 //
 // On PostgreSQL, replicas starting together take turns on an advisory lock, held by a transaction
-// that only reads until it inserts the mark at the very end: the first back-fills, the others wait
-// for it and then find the mark. The lock's transaction has no transaction ID while it waits or the
-// back-fill runs, so it holds back no pull (D6), which inserting the mark first would do for the
+// that only reads until it inserts the marks at the very end: the first back-fills, the others wait
+// for it and then find the marks. The lock's transaction has no transaction ID while it waits or the
+// back-fill runs, so it holds back no pull (D6), which inserting a mark first would do for the
 // whole back-fill. The back-fill itself writes in short transactions on other connections of the
 // pool. Should the lock's session end early, a second back-fill running meanwhile records nothing
 // twice: it is idempotent, and concurrent writes of one entity are retried (backfillChunkOnce).
 func (s *Store) RunSyncBackfillOnce(ctx context.Context) (ran bool, n int, err error) {
 	const op = "gormstore.RunSyncBackfillOnce"
 	once := func(db *gorm.DB, mark func(syncBackfillRow) error) error {
-		var done int64
-		if err := db.Model(&syncBackfillRow{}).Where("name = ?", syncBackfillV1).Count(&done).Error; err != nil {
-			return err
+		for _, b := range s.syncBackfills() {
+			var done int64
+			if err := db.Model(&syncBackfillRow{}).Where("name = ?", b.name).Count(&done).Error; err != nil {
+				return err
+			}
+			if done > 0 {
+				continue
+			}
+			m, err := b.run(ctx)
+			n += m
+			if err != nil {
+				return err
+			}
+			ran = true
+			if err := mark(syncBackfillRow{Name: b.name, DoneAt: stamp(s.clock.Now())}); err != nil {
+				return err
+			}
 		}
-		if done > 0 {
-			return nil
-		}
-		var err error
-		if n, err = s.BackfillSyncLog(ctx); err != nil {
-			return err
-		}
-		ran = true
-		return mark(syncBackfillRow{Name: syncBackfillV1, DoneAt: stamp(s.clock.Now())})
+		return nil
 	}
 	if s.dialect == Postgres {
 		err = s.w.WithContext(ctx).Transaction(func(lock *gorm.DB) error {
@@ -89,6 +114,28 @@ func (s *Store) RunSyncBackfillOnce(ctx context.Context) (ran bool, n int, err e
 		return false, 0, wrap(op, err, "")
 	}
 	return ran, n, nil
+}
+
+// RerecordNumberBlocks records every number block of every organisation again, in its current shape
+// (recordNumberBlocks), and returns how many rows it added to the log; a block whose row is already
+// in that shape is left alone. It writes in transactions of a few hundred blocks.
+func (s *Store) RerecordNumberBlocks(ctx context.Context) (int, error) {
+	const op = errs.Op("gormstore.RerecordNumberBlocks")
+	var orgs []string
+	if err := s.read(ctx).Model(&organisationRow{}).Order("id").Pluck("id", &orgs).Error; err != nil {
+		return 0, errs.E(op, translate(err, ""))
+	}
+	set := backfillSet{dataset: syncfeed.Numbers, entityType: syncfeed.EntityNumberBlock, table: "number_blocks", column: "id",
+		again: true, record: s.backfillNumberBlocks}
+	total := 0
+	for _, org := range orgs {
+		n, err := s.backfillSet(ctx, org, set, backfillChunk)
+		total += n
+		if err != nil {
+			return total, errs.E(op, "organisation "+org, err)
+		}
+	}
+	return total, nil
 }
 
 // BackfillSyncLog records in the change log, for every organisation, the current state of each
@@ -123,12 +170,14 @@ func (s *Store) backfillSyncLog(ctx context.Context, chunk int) (int, error) {
 }
 
 // backfillSet is one kind of entity to back-fill: where its IDs are (column of table, with the
-// extra condition where) and how a write transaction records those of an organisation.
+// extra condition where) and how a write transaction records those of an organisation. again records
+// every entity, also those the log has (in a new shape: recordChanges skips an identical row).
 type backfillSet struct {
 	dataset, entityType string
 	table, column       string
 	where               string
 	args                []any
+	again               bool
 	record              func(ctx context.Context, tx *gorm.DB, orgID string, ids []string) error
 }
 
@@ -213,20 +262,23 @@ func (s *Store) backfillChunkOnce(ctx context.Context, orgID string, set backfil
 		if err := logged().Pluck("entity_id", &have).Error; err != nil {
 			return err
 		}
-		missing := slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return slices.Contains(have, id) })
+		var top int64
+		if err := logged().Select("COALESCE(MAX(id), 0)").Scan(&top).Error; err != nil {
+			return err
+		}
+		missing := ids
+		if !set.again {
+			missing = slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return slices.Contains(have, id) })
+		}
 		if len(missing) == 0 {
 			return nil
 		}
 		if err := set.record(ctx, tx, orgID, missing); err != nil {
 			return err
 		}
-		// What the transaction sees now beyond what it saw first is what it recorded itself.
-		var after int64
-		if err := logged().Count(&after).Error; err != nil {
-			return err
-		}
-		n = after - int64(len(have))
-		return nil
+		// The rows past the ones it saw first are those it recorded itself (on PostgreSQL, its
+		// snapshot shows no other transaction's).
+		return logged().Where("id > ?", top).Count(&n).Error
 	}, opts...)
 	if err != nil {
 		return 0, translate(err, "")
@@ -369,8 +421,15 @@ func (s *Store) backfillSiteHistories(_ context.Context, tx *gorm.DB, orgID stri
 }
 
 // backfillNumberBlocks records number blocks with the marks on their numbers, as ReserveBlock and
-// MarkNumber do; the marks are read in one query per series of the chunk.
+// MarkNumber do (recordNumberBlocks).
 func (s *Store) backfillNumberBlocks(_ context.Context, tx *gorm.DB, orgID string, ids []string) error {
+	return s.recordNumberBlocks(tx, orgID, ids)
+}
+
+// recordNumberBlocks records the number blocks ids of an organisation with the marks on their numbers
+// and their issuing body, as ReserveBlock and MarkNumber do; the marks are read in one query per
+// series, the names in one per issuing unit.
+func (s *Store) recordNumberBlocks(tx *gorm.DB, orgID string, ids []string) error {
 	var rows []numberBlockRow
 	if err := tx.Where("org_id = ? AND id IN ?", orgID, ids).Order("id").Find(&rows).Error; err != nil {
 		return err
@@ -386,6 +445,7 @@ func (s *Store) backfillNumberBlocks(_ context.Context, tx *gorm.DB, orgID strin
 		series[k] = span{min(sp.first, r.FirstNumber), max(sp.last, r.LastNumber)}
 	}
 	marks := map[numbering.Series][]numbering.Mark{}
+	bodies := map[string]syncdata.IssuingBody{}
 	for k, sp := range series {
 		var mrows []numberMarkRow
 		if err := seriesWhere(tx, k).Where("number BETWEEN ? AND ?", sp.first, sp.last).Find(&mrows).Error; err != nil {
@@ -394,12 +454,19 @@ func (s *Store) backfillNumberBlocks(_ context.Context, tx *gorm.DB, orgID strin
 		for _, m := range mrows {
 			marks[k] = append(marks[k], m.domain())
 		}
+		if _, ok := bodies[k.IssuingUnitID]; !ok {
+			body, err := blockIssuingBody(tx, k)
+			if err != nil {
+				return err
+			}
+			bodies[k.IssuingUnitID] = body
+		}
 	}
 	changes := make([]syncfeed.Change, len(rows))
 	for i, r := range rows {
 		b := r.domain()
 		var err error
-		if changes[i], err = syncdata.NumberBlockChange(b, marks[b.Series]); err != nil {
+		if changes[i], err = syncdata.NumberBlockChange(b, marks[b.Series], bodies[b.Series.IssuingUnitID]); err != nil {
 			return err
 		}
 	}

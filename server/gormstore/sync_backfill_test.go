@@ -2,6 +2,7 @@ package gormstore
 
 import (
 	"context"
+	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -204,8 +205,42 @@ func TestSyncBackfill(t *testing.T) {
 		}
 		sameState(t, "after running again", backfillPulled(t, s, pulls), before)
 		var marks []syncBackfillRow
-		if err := s.read(ctx).Find(&marks).Error; err != nil || len(marks) != 1 || marks[0].Name != syncBackfillV1 || !marks[0].DoneAt.Equal(w.clock.Now()) {
+		if err := s.read(ctx).Order("name").Find(&marks).Error; err != nil || len(marks) != 2 || marks[0].Name != syncBackfillNumbersV2 ||
+			marks[1].Name != syncBackfillV1 || !marks[0].DoneAt.Equal(w.clock.Now()) || !marks[1].DoneAt.Equal(w.clock.Now()) {
 			t.Fatalf("marks %+v %v", marks, err)
+		}
+	})
+
+	t.Run("number blocks of the old shape are recorded again once", func(t *testing.T) {
+		// A database whose blocks were logged before the numbers dataset's version 2: the rows lack
+		// the issuing body's names. The numbers-v2 back-fill records them again, once.
+		var rows []changeRow
+		if err := s.read(ctx).Where("dataset = ? AND op = ?", syncfeed.Numbers, string(syncfeed.OpUpsert)).Find(&rows).Error; err != nil || len(rows) != 3 {
+			t.Fatalf("%d block rows, %v", len(rows), err)
+		}
+		for _, r := range rows {
+			var data map[string]any
+			if err := json.Unmarshal([]byte(*r.Data), &data); err != nil {
+				t.Fatal(err)
+			}
+			delete(data, "issuing_unit_name")
+			delete(data, "organisation_name")
+			old, _ := json.Marshal(data)
+			if err := s.w.Model(&changeRow{}).Where("id = ?", r.ID).Updates(map[string]any{"data": string(old),
+				"checksum": int64(syncfeed.EntryChecksum(r.EntityType, r.EntityID, r.Version, old))}).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.w.Where("name = ?", syncBackfillNumbersV2).Delete(&syncBackfillRow{}).Error; err != nil {
+			t.Fatal(err)
+		}
+		ran, n, err := s.RunSyncBackfillOnce(ctx)
+		if err != nil || !ran || n != 3 {
+			t.Fatalf("ran %v, %d changes, %v; want the 3 blocks", ran, n, err)
+		}
+		sameState(t, "after recording the blocks again", backfillPulled(t, s, pulls), before)
+		if ran, n, err := s.RunSyncBackfillOnce(ctx); err != nil || ran || n != 0 {
+			t.Fatalf("second run: ran %v, %d changes, %v", ran, n, err)
 		}
 	})
 
@@ -314,7 +349,7 @@ func TestSyncBackfillOneReplica(t *testing.T) {
 	}()
 	waitForLockWait(t, s, done) // the second replica waits on the lock
 	first.do(t, func(tx *gorm.DB) error {
-		return tx.Create(&syncBackfillRow{Name: syncBackfillV1, DoneAt: time.Now()}).Error
+		return tx.Create([]syncBackfillRow{{Name: syncBackfillV1, DoneAt: time.Now()}, {Name: syncBackfillNumbersV2, DoneAt: time.Now()}}).Error
 	})
 	first.end(t, false)
 	if r := <-done; r.err != nil || r.ran || r.n != 0 {

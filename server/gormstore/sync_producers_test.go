@@ -31,6 +31,7 @@ var syncSchemas = map[string]string{
 	syncfeed.EntityCampaign: "sync-campaign.schema.json", syncfeed.EntitySite: "sync-site.schema.json",
 	syncfeed.EntitySubject: "sync-subject.schema.json", syncfeed.EntityChecklist: "sync-checklist.schema.json",
 	syncfeed.EntityViolation: "sync-violation.schema.json", syncfeed.EntityNumberBlock: "sync-number-block.schema.json",
+	syncfeed.EntityDecree: "sync-decree.schema.json",
 }
 
 // pull pulls a dataset after cursor, page after page until nothing more can be served, as a phone of
@@ -464,14 +465,34 @@ func TestSyncCatalogue(t *testing.T) {
 	for _, v := range f.seed.Violations {
 		codes[v.Code] = true
 	}
-	if len(got) != len(codes) || len(got) == 0 {
-		t.Fatalf("%d entries, want the seed's %d codes", len(got), len(codes))
+	// The decrees the entries cite come with them (a record's document prints them).
+	decrees := map[string]legal.Decree{}
+	for _, d := range f.seed.Decrees {
+		decrees[d.Number] = d
 	}
-	for code, e := range got {
-		if !codes[code] || e.OrgID != syncfeed.OrgShared {
-			t.Errorf("entry %s of %s", code, e.OrgID)
+	if len(got) != len(codes)+len(decrees) || len(codes) == 0 || len(decrees) == 0 {
+		t.Fatalf("%d entries, want the seed's %d codes and %d decrees", len(got), len(codes), len(decrees))
+	}
+	for id, e := range got {
+		if e.OrgID != syncfeed.OrgShared {
+			t.Errorf("entry %s of %s", id, e.OrgID)
 		}
-		sameData(t, code, e, catalogueData(code), nil)
+		switch e.EntityType {
+		case syncfeed.EntityViolation:
+			if !codes[id] {
+				t.Errorf("entry %s is not of the seed", id)
+			}
+			sameData(t, id, e, catalogueData(id), nil)
+		case syncfeed.EntityDecree:
+			d, ok := decrees[id]
+			if !ok {
+				t.Errorf("decree %s is not of the seed", id)
+			}
+			b, err := syncdata.DecreeData(d)
+			sameData(t, id, e, b, err)
+		default:
+			t.Errorf("%s %s in the catalogue", e.EntityType, id)
+		}
 	}
 
 	t.Run("loading the seed again at the next start sends nothing", func(t *testing.T) {
@@ -584,7 +605,7 @@ func TestSyncNumberBlocks(t *testing.T) {
 	if !slices.Equal(keys(got), []string{blocks[0].ID}) {
 		t.Fatalf("phone A's blocks %v, want %s", keys(got), blocks[0].ID)
 	}
-	want := `{"issuing_unit_id":"` + unit.ID + `","year":2026,"first":1,"last":20,"reserved_at":"2026-03-02T01:00:00Z","marks":[]}`
+	want := `{"issuing_unit_id":"` + unit.ID + `","issuing_unit_name":"Thanh tra Sở","organisation_name":"Cao Bằng","year":2026,"first":1,"last":20,"reserved_at":"2026-03-02T01:00:00Z","marks":[]}`
 	if string(got[blocks[0].ID].Data) != want {
 		t.Errorf("block %s, want %s", got[blocks[0].ID].Data, want)
 	}
@@ -611,6 +632,23 @@ func TestSyncNumberBlocks(t *testing.T) {
 	}
 	if theirs, _ := pull(t, st, "another-organisation", syncfeed.Numbers, scopesOf(a), ""); len(theirs) != 0 {
 		t.Errorf("another organisation got the blocks: %v", keys(theirs))
+	}
+
+	// A renamed unit's blocks go to their phones again with the new name; an update that keeps the
+	// name sends nothing.
+	unit.Name = "Thanh tra Sở Khoa học và Công nghệ"
+	if unit, err = reg.UpdateIssuingUnit(ctx, admin, unit); err != nil {
+		t.Fatal(err)
+	}
+	got, cursor = pull(t, st, org.ID, syncfeed.Numbers, scopesOf(a), cursor)
+	if len(got) != 1 || !bytes.Contains(got[blocks[0].ID].Data, []byte(`"issuing_unit_name":"Thanh tra Sở Khoa học và Công nghệ"`)) {
+		t.Fatalf("after renaming the unit: %v %s", keys(got), got[blocks[0].ID].Data)
+	}
+	if _, err := reg.UpdateIssuingUnit(ctx, admin, unit); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := pull(t, st, org.ID, syncfeed.Numbers, scopesOf(a), cursor); len(again) != 0 {
+		t.Errorf("an update without a new name sent %v", keys(again))
 	}
 }
 

@@ -479,17 +479,56 @@ func ViolationChange(code string, versions []legal.Violation) (syncfeed.Change, 
 	return upsert(syncfeed.Catalogue, syncfeed.EntityViolation, code, syncfeed.OrgShared, syncfeed.ScopeAll, v)
 }
 
+// Decree is schemas/sync-decree.schema.json: a decree the catalogue's entries cite, with what a
+// violation record prints of it (its title, issue date and amendments; docs/documents.md).
+type Decree struct {
+	Number      string      `json:"number"`
+	Title       string      `json:"title"`
+	Issued      *string     `json:"issued"`
+	InForceFrom string      `json:"in_force_from"`
+	InForceTo   *string     `json:"in_force_to"`
+	AmendedBy   []Amendment `json:"amended_by"`
+}
+
+// Amendment is a document that amended a decree and the day it took effect.
+type Amendment struct {
+	Number      string `json:"number"`
+	InForceFrom string `json:"in_force_from"`
+}
+
+// NewDecree is the phone's view of d; the amendments keep the legal data's order.
+func NewDecree(d legal.Decree) Decree {
+	out := Decree{Number: d.Number, Title: d.Title, Issued: nullString(d.Issued.String()), InForceFrom: d.InForceFrom.String(),
+		InForceTo: nullString(d.InForceTo.String()), AmendedBy: make([]Amendment, len(d.AmendedBy))}
+	for i, a := range d.AmendedBy {
+		out.AmendedBy[i] = Amendment{Number: a.Number, InForceFrom: a.InForceFrom.String()}
+	}
+	return out
+}
+
+// DecreeData is the compact JSON of NewDecree(d).
+func DecreeData(d legal.Decree) ([]byte, error) { return json.Marshal(NewDecree(d)) }
+
+// DecreeChange is the change that sets the decree in the catalogue dataset: national data
+// (OrgShared, ScopeAll), the entity ID being the decree's number.
+func DecreeChange(d legal.Decree) (syncfeed.Change, error) {
+	return upsert(syncfeed.Catalogue, syncfeed.EntityDecree, d.Number, syncfeed.OrgShared, syncfeed.ScopeAll, NewDecree(d))
+}
+
 // --- Number blocks (dataset numbers) ---
 
 // NumberBlock is schemas/sync-number-block.schema.json: a block of record numbers reserved to the
-// phone (D9), with what became of the numbers marked so far; the others are still the phone's.
+// phone (D9), with what became of the numbers marked so far (the others are still the phone's), and
+// the names a record of these numbers prints as its issuing body.
 type NumberBlock struct {
-	IssuingUnitID string       `json:"issuing_unit_id"`
-	Year          int          `json:"year"`
-	First         int          `json:"first"`
-	Last          int          `json:"last"`
-	ReservedAt    time.Time    `json:"reserved_at"`
-	Marks         []NumberMark `json:"marks"`
+	IssuingUnitID    string       `json:"issuing_unit_id"`
+	IssuingUnitName  string       `json:"issuing_unit_name"`
+	OrganisationName string       `json:"organisation_name"`
+	Year             int          `json:"year"`
+	First            int          `json:"first"`
+	Last             int          `json:"last"`
+	ReservedAt       time.Time    `json:"reserved_at"`
+	Marks            []NumberMark `json:"marks"`
 }
 
 // NumberMark is a number of the block used on a record or voided.
@@ -500,9 +539,18 @@ type NumberMark struct {
 	Reason   string `json:"reason,omitempty"`
 }
 
-// NewNumberBlock is the phone's view of b with those of marks that are on its numbers, by number.
-func NewNumberBlock(b numbering.Block, marks []numbering.Mark) NumberBlock {
-	out := NumberBlock{IssuingUnitID: b.Series.IssuingUnitID, Year: b.Series.Year, First: b.First, Last: b.Last,
+// IssuingBody names the body a block's records are drawn up by: the organisation's name and the
+// issuing unit's (the form's "issuing body", docs/documents.md).
+type IssuingBody struct {
+	Organisation string
+	Unit         string
+}
+
+// NewNumberBlock is the phone's view of b, issued by body, with those of marks that are on its
+// numbers, by number.
+func NewNumberBlock(b numbering.Block, marks []numbering.Mark, body IssuingBody) NumberBlock {
+	out := NumberBlock{IssuingUnitID: b.Series.IssuingUnitID, IssuingUnitName: body.Unit, OrganisationName: body.Organisation,
+		Year: b.Series.Year, First: b.First, Last: b.Last,
 		ReservedAt: b.ReservedAt.UTC().Truncate(time.Microsecond), Marks: []NumberMark{}}
 	for _, m := range marks {
 		if m.Series.IssuingUnitID == b.Series.IssuingUnitID && m.Series.Year == b.Series.Year && b.Contains(m.Number) {
@@ -514,11 +562,12 @@ func NewNumberBlock(b numbering.Block, marks []numbering.Mark) NumberBlock {
 }
 
 // NumberBlockData is the compact JSON of NewNumberBlock.
-func NumberBlockData(b numbering.Block, marks []numbering.Mark) ([]byte, error) {
-	return json.Marshal(NewNumberBlock(b, marks))
+func NumberBlockData(b numbering.Block, marks []numbering.Mark, body IssuingBody) ([]byte, error) {
+	return json.Marshal(NewNumberBlock(b, marks, body))
 }
 
 // NumberBlockChange is the change that sets the block in the numbers dataset, in its device's scope.
-func NumberBlockChange(b numbering.Block, marks []numbering.Mark) (syncfeed.Change, error) {
-	return upsert(syncfeed.Numbers, syncfeed.EntityNumberBlock, b.ID, b.Series.OrgID, syncfeed.DeviceScope(b.DeviceID), NewNumberBlock(b, marks))
+func NumberBlockChange(b numbering.Block, marks []numbering.Mark, body IssuingBody) (syncfeed.Change, error) {
+	return upsert(syncfeed.Numbers, syncfeed.EntityNumberBlock, b.ID, b.Series.OrgID, syncfeed.DeviceScope(b.DeviceID),
+		NewNumberBlock(b, marks, body))
 }

@@ -36,6 +36,7 @@ func TestWireStructsMatchSchemas(t *testing.T) {
 		{"sync-checklist.schema.json", syncdata.Checklist{}},
 		{"sync-violation.schema.json", syncdata.Violation{}},
 		{"sync-number-block.schema.json", syncdata.NumberBlock{}},
+		{"sync-decree.schema.json", syncdata.Decree{}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			schematest.Compile(t, tc.file)
@@ -273,19 +274,59 @@ func TestNumberBlock(t *testing.T) {
 		{Series: series, Number: 41, State: numbering.Used, EntityID: ids.NewID()},                                                 // another block
 		{Series: numbering.Series{OrgID: series.OrgID, IssuingUnitID: ids.NewID(), Year: 2026}, Number: 22, State: numbering.Used}, // another unit
 	}
-	ch, err := syncdata.NumberBlockChange(b, marks)
+	body := syncdata.IssuingBody{Organisation: "Sở Khoa học và Công nghệ tỉnh Cao Bằng", Unit: "Thanh tra Sở"}
+	ch, err := syncdata.NumberBlockChange(b, marks, body)
 	checkChange(t, ch, err, "sync-number-block.schema.json", syncfeed.Numbers, syncfeed.EntityNumberBlock, b.ID, series.OrgID, syncfeed.DeviceScope(b.DeviceID))
 	var got syncdata.NumberBlock
 	if err := json.Unmarshal(ch.Data, &got); err != nil {
 		t.Fatal(err)
 	}
 	if len(got.Marks) != 2 || got.Marks[0].Number != 21 || got.Marks[0].State != "used" || got.Marks[1].Reason != "viết hỏng" ||
-		!got.ReservedAt.Equal(b.ReservedAt) || !bytes.Contains(ch.Data, []byte(`"reserved_at":"2026-03-02T01:00:00Z"`)) {
+		!got.ReservedAt.Equal(b.ReservedAt) || !bytes.Contains(ch.Data, []byte(`"reserved_at":"2026-03-02T01:00:00Z"`)) ||
+		got.OrganisationName != body.Organisation || got.IssuingUnitName != body.Unit {
 		t.Errorf("block data %s", ch.Data)
 	}
-	ch, err = syncdata.NumberBlockChange(b, nil)
+	ch, err = syncdata.NumberBlockChange(b, nil, body)
 	checkChange(t, ch, err, "sync-number-block.schema.json", syncfeed.Numbers, syncfeed.EntityNumberBlock, b.ID, series.OrgID, syncfeed.DeviceScope(b.DeviceID))
 	if !bytes.Contains(ch.Data, []byte(`"marks":[]`)) {
 		t.Errorf("a fresh block %s", ch.Data)
+	}
+}
+
+// TestEveryDecreeOfTheSeed: each decree of the seed goes to phones as sync-decree.schema.json, with
+// its issue date and its amendments in order (what a record's document prints of it).
+func TestEveryDecreeOfTheSeed(t *testing.T) {
+	c, err := legal.Seed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	amended := 0
+	for _, d := range c.Decrees {
+		ch, err := syncdata.DecreeChange(d)
+		checkChange(t, ch, err, "sync-decree.schema.json", syncfeed.Catalogue, syncfeed.EntityDecree, d.Number, syncfeed.OrgShared, syncfeed.ScopeAll)
+		var got syncdata.Decree
+		if err := json.Unmarshal(ch.Data, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Number != d.Number || got.Title != d.Title || got.InForceFrom != d.InForceFrom.String() || len(got.AmendedBy) != len(d.AmendedBy) {
+			t.Errorf("%s: %s", d.Number, ch.Data)
+		}
+		if got.Issued == nil || *got.Issued != d.Issued.String() {
+			t.Errorf("%s: issued %v, want %s", d.Number, got.Issued, d.Issued)
+		}
+		for i, a := range d.AmendedBy {
+			if got.AmendedBy[i] != (syncdata.Amendment{Number: a.Number, InForceFrom: a.InForceFrom.String()}) {
+				t.Errorf("%s: amendment %d %+v, want %s from %s", d.Number, i, got.AmendedBy[i], a.Number, a.InForceFrom)
+			}
+			amended++
+		}
+	}
+	if amended == 0 {
+		t.Error("no decree of the seed is amended: the test covers less than it claims")
+	}
+	unknown := c.Decrees[0]
+	unknown.Issued, unknown.AmendedBy = legal.Date{}, nil
+	if b, _ := syncdata.DecreeData(unknown); !bytes.Contains(b, []byte(`"issued":null`)) || !bytes.Contains(b, []byte(`"amended_by":[]`)) {
+		t.Errorf("a decree of unknown issue date without amendments: %s", b)
 	}
 }

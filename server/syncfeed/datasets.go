@@ -11,13 +11,14 @@ const (
 	Sites = "sites"
 	// Checklists holds the published checklist versions (national data, ScopeAll).
 	Checklists = "checklists"
-	// Catalogue holds the legal catalogue of violations with their fine ranges (national, ScopeAll).
+	// Catalogue holds the legal catalogue of violations with their fine ranges, and the decrees they
+	// cite (national, ScopeAll).
 	Catalogue = "catalogue"
 	// Visits holds the visits and violation records of the campaigns' teams as the server holds them,
 	// including states set on the server such as a chief's return. Scope CampaignScope.
 	Visits = "visits"
-	// Numbers holds the device's blocks of record numbers with what became of each (D9). Scope
-	// DeviceScope.
+	// Numbers holds the device's blocks of record numbers with what became of each (D9), and the
+	// names of their issuing body. Scope DeviceScope.
 	Numbers = "numbers"
 )
 
@@ -25,9 +26,13 @@ const (
 var Datasets = []string{Catalogue, Checklists, Assignments, Sites, Visits, Numbers}
 
 // schemaVersions are the versions of each dataset's entity shapes. Raising one makes every cursor of
-// that dataset a reset, so that phones fetch the dataset again in its new shape.
+// that dataset a reset, so that phones fetch the dataset again in its new shape; the log's rows of
+// the dataset must then be recorded again in that shape (a back-fill, gormstore.RunSyncBackfillOnce).
+// A new entity type in a dataset needs no reset: its entities are new changes.
+//
+// Numbers 2: number_block gained issuing_unit_name and organisation_name (the record's issuing body).
 var schemaVersions = map[string]int{
-	Assignments: 1, Sites: 1, Checklists: 1, Catalogue: 1, Visits: 1, Numbers: 1,
+	Assignments: 1, Sites: 1, Checklists: 1, Catalogue: 1, Visits: 1, Numbers: 2,
 }
 
 // SchemaVersion returns the version of a dataset's shape (0 for an unknown dataset).
@@ -63,6 +68,7 @@ const (
 	EntitySubject     = "subject"
 	EntityChecklist   = "checklist"
 	EntityViolation   = "violation"
+	EntityDecree      = "decree"
 	EntityVisit       = "visit"
 	EntityRecord      = "record"
 	EntityNumberBlock = "number_block"
