@@ -32,8 +32,7 @@ type statsCacheRow struct {
 	Period     string `gorm:"primaryKey"`
 	LastDay    string
 	Gen        int64
-	Canonical  *string
-	SHA256     *string `gorm:"column:sha256"`
+	Rows       *string `gorm:"column:figures_rows"`
 	Figures    string
 	WantedAt   time.Time
 	ComputedAt *time.Time
@@ -86,13 +85,13 @@ const marksWaiting = `(EXISTS (SELECT 1 FROM stats_marks m WHERE m.org_id = c.or
 	OR EXISTS (SELECT 1 FROM stats_marks m WHERE m.org_id = '' AND m.day <= c.last_day)
 	OR (c.org_id = '' AND EXISTS (SELECT 1 FROM stats_marks m WHERE m.day <= c.last_day)))`
 
-// CachedSummary returns a period's stored figures when they are current (stats.Cache): computed by
-// this version of the figures, and no mark that could change them waiting. One statement, so the
-// check and the figures are of one snapshot.
+// CachedSummary returns a period's stored rows when they are current (stats.Cache): computed by this
+// version of the figures, and no mark that could change them waiting. One statement, so the check
+// and the figures are of one snapshot.
 func (s *Store) CachedSummary(ctx context.Context, sc stats.Scope, p stats.Period) ([]byte, bool, error) {
-	var rows []struct{ Canonical string }
-	err := s.read(ctx).Raw(`SELECT c.canonical FROM stats_cache c
-		WHERE c.org_id = ? AND c.period = ? AND c.canonical IS NOT NULL AND c.figures = ? AND NOT `+marksWaiting,
+	var rows []struct{ FiguresRows string }
+	err := s.read(ctx).Raw(`SELECT c.figures_rows FROM stats_cache c
+		WHERE c.org_id = ? AND c.period = ? AND c.figures_rows IS NOT NULL AND c.figures = ? AND NOT `+marksWaiting,
 		cacheOrg(sc), p.String(), s.statsFigures()).Scan(&rows).Error
 	if err != nil {
 		return nil, false, errs.E(errs.Op("gormstore.CachedSummary"), translate(err, ""))
@@ -100,7 +99,7 @@ func (s *Store) CachedSummary(ctx context.Context, sc stats.Scope, p stats.Perio
 	if len(rows) == 0 {
 		return nil, false, nil
 	}
-	return []byte(rows[0].Canonical), true, nil
+	return []byte(rows[0].FiguresRows), true, nil
 }
 
 // WantSummary asks the refresh to compute a period (stats.Cache).
@@ -124,7 +123,7 @@ func (s *Store) RefreshSummaries(ctx context.Context, at time.Time, limit int) (
 		return r, errs.E(op, translate(err, ""))
 	}
 	var todo []statsCacheRow
-	if err := s.read(ctx).Select("org_id, period, gen").Where("canonical IS NULL OR figures <> ?", s.statsFigures()).
+	if err := s.read(ctx).Select("org_id, period, gen").Where("figures_rows IS NULL OR figures <> ?", s.statsFigures()).
 		Order("wanted_at, org_id, period").Find(&todo).Error; err != nil {
 		return r, errs.E(op, translate(err, ""))
 	}
@@ -175,7 +174,7 @@ func (s *Store) invalidateSummaries(ctx context.Context, r *stats.Refreshed) err
 			if m.OrgID != "" {
 				q = q.Where("org_id IN ?", []string{m.OrgID, ""})
 			}
-			res := q.Updates(map[string]any{"gen": gorm.Expr("gen + 1"), "canonical": nil, "sha256": nil})
+			res := q.Updates(map[string]any{"gen": gorm.Expr("gen + 1"), "figures_rows": nil})
 			if res.Error != nil {
 				return res.Error
 			}
@@ -198,7 +197,6 @@ func (s *Store) computeSummary(ctx context.Context, c statsCacheRow, at time.Tim
 	sc := cacheScope(c.OrgID)
 	var gen int64
 	var data []byte
-	var sum string
 	err = s.r.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Raw(`SELECT gen FROM stats_cache WHERE org_id = ? AND period = ?`, c.OrgID, c.Period).Row().Scan(&gen); err != nil {
 			return err
@@ -211,18 +209,16 @@ func (s *Store) computeSummary(ctx context.Context, c statsCacheRow, at time.Tim
 		if err != nil {
 			return err
 		}
-		data, sum, err = stats.Canonical(summary)
-		return err
+		data = stats.EncodeRows(summary.Rows)
+		return nil
 	}, s.snapshotTx())
 	if err != nil {
 		return false, fmt.Errorf("%s %s: %w", sc, p, translate(err, ""))
 	}
 	var stored bool
 	err = s.write(ctx, func(tx *gorm.DB) error {
-		canonical := string(data)
-		computed := at.UTC()
 		res := tx.Model(&statsCacheRow{}).Where("org_id = ? AND period = ? AND gen = ?", c.OrgID, c.Period, gen).
-			Updates(map[string]any{"canonical": canonical, "sha256": sum, "figures": s.statsFigures(), "computed_at": computed})
+			Updates(map[string]any{"figures_rows": string(data), "figures": s.statsFigures(), "computed_at": at.UTC()})
 		stored = res.RowsAffected == 1
 		return res.Error
 	})

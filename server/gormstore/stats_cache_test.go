@@ -86,8 +86,16 @@ func TestStatsCacheFollowsEveryWrite(t *testing.T) {
 				t.Fatalf("%s: %s %s not stored after a refresh (%+v)", step, r.scope, r.period, res)
 			}
 			data, _, _ := s.CachedSummary(ctx, r.scope, r.period)
-			if want := canonical(live, r); !bytes.Equal(data, want) {
-				t.Fatalf("%s: %s %s stored as\n%s\nfrom the rows:\n%s", step, r.scope, r.period, data, want)
+			got, err := stats.DecodeRows(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := live.Compute(ctx, r.scope, r.period)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, want.Rows) {
+				t.Fatalf("%s: %s %s stored as\n%s\nfrom the rows:\n%+v", step, r.scope, r.period, data, want.Rows)
 			}
 		}
 	}

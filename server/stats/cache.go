@@ -1,8 +1,11 @@
 package stats
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/skhcn-caobang/thanhtra/server/errs"
@@ -17,8 +20,8 @@ const FiguresVersion = "1"
 // figures it returns are always the current ones: a stored period is used only when no data that
 // could change it has been written since it was computed; otherwise the reader computes them.
 type Cache interface {
-	// CachedSummary returns the stored canonical JSON of a period's figures when it is current.
-	CachedSummary(ctx context.Context, scope Scope, period Period) (canonical []byte, ok bool, err error)
+	// CachedSummary returns the stored rows of a period's figures (EncodeRows) when they are current.
+	CachedSummary(ctx context.Context, scope Scope, period Period) (rows []byte, ok bool, err error)
 	// WantSummary asks the refresh to compute a period (a no-op when it is already stored or asked).
 	WantSummary(ctx context.Context, scope Scope, period Period, at time.Time) error
 	// RefreshSummaries invalidates the stored periods that written data may have changed, then computes
@@ -53,11 +56,66 @@ func (s *Service) cached(ctx context.Context, scope Scope, period Period) (Summa
 	if err != nil || !ok {
 		return Summary{}, false // computed from the rows instead: the cache only saves time
 	}
-	sum, err := FromCanonical(data)
+	rows, err := DecodeRows(data)
 	if err != nil {
 		return Summary{}, false
 	}
-	return sum, true
+	q := QueryOf(scope, period)
+	return Summary{Scope: scope, Period: period, First: q.First, Last: q.Last, Rows: rows}, true
+}
+
+// EncodeRows writes a summary's rows (normalised) for the stored figures: a line a row, its
+// breakdown, key, label, figure, subject kind and value separated by tabs; a backslash, tab or line
+// break in a key or label is escaped (\\, \t, \n). A province's month of national-scale data has
+// some 16,000 rows (every campaign with a case still owing counts under "team"): read back, this is
+// several times faster than JSON.
+func EncodeRows(rows []Row) []byte {
+	var b bytes.Buffer
+	esc := strings.NewReplacer("\\", "\\\\", "\t", "\\t", "\n", "\\n")
+	for _, r := range rows {
+		b.WriteString(string(r.Breakdown))
+		b.WriteByte('\t')
+		esc.WriteString(&b, r.Key)
+		b.WriteByte('\t')
+		esc.WriteString(&b, r.Label)
+		b.WriteByte('\t')
+		b.WriteString(string(r.Figure))
+		b.WriteByte('\t')
+		b.WriteString(string(r.Subjects))
+		b.WriteByte('\t')
+		b.WriteString(strconv.FormatInt(r.Value, 10))
+		b.WriteByte('\n')
+	}
+	return b.Bytes()
+}
+
+// DecodeRows reads rows written by EncodeRows.
+func DecodeRows(data []byte) ([]Row, error) {
+	text := string(data)
+	rows := make([]Row, 0, strings.Count(text, "\n"))
+	unesc := strings.NewReplacer("\\\\", "\\", "\\t", "\t", "\\n", "\n")
+	for line := range strings.Lines(text) {
+		var f [6]string
+		rest := strings.TrimSuffix(line, "\n")
+		for i := range 5 {
+			var ok bool
+			if f[i], rest, ok = strings.Cut(rest, "\t"); !ok {
+				return nil, fmt.Errorf("stats.DecodeRows: line %q has %d fields, want 6", line, i+1)
+			}
+		}
+		f[5] = rest
+		v, err := strconv.ParseInt(f[5], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("stats.DecodeRows: line %q: %w", line, err)
+		}
+		for _, i := range []int{1, 2} {
+			if strings.IndexByte(f[i], '\\') >= 0 {
+				f[i] = unesc.Replace(f[i])
+			}
+		}
+		rows = append(rows, Row{Breakdown: Breakdown(f[0]), Key: f[1], Label: f[2], Figure: Figure(f[3]), Subjects: SubjectKind(f[4]), Value: v})
+	}
+	return rows, nil
 }
 
 // Refresh brings the stored figures up to date (the job stats.refresh): at most limit periods are

@@ -2,7 +2,8 @@
 -- "How it stays fast").
 --
 -- stats_cache holds, for a scope (an organisation, or '' for the national view) and a period, the
--- summary's canonical JSON as it was computed at one snapshot of the database. It is only ever
+-- summary's rows (stats.EncodeRows) as they were computed at one snapshot of the database, and the
+-- version of the figures that computed them. It is only ever
 -- written by the refresh job (gormstore/stats_cache.go), never by a reader.
 --
 -- stats_marks is how late data reaches it. Every table a figure reads has a trigger that, in the
@@ -12,7 +13,7 @@
 -- day, and the stocks (outstanding amounts) and the plan's year to date only look back, so a change
 -- on a day D can affect only periods whose last day is D or later. A stored period is used only when
 -- no mark of its scope at or before its last day is waiting; the refresh job turns the waiting marks
--- into invalidated periods (gen + 1, canonical NULL) and deletes them in one REPEATABLE READ
+-- into invalidated periods (gen + 1, rows NULL) and deletes them in one REPEATABLE READ
 -- transaction, then recomputes the invalidated and wanted periods, each written only if its gen has
 -- not moved since the snapshot it was computed at. Marks are appended, never updated: the writers of
 -- one organisation do not wait for one another.
@@ -29,8 +30,7 @@ CREATE TABLE stats_cache (
     period      TEXT NOT NULL,
     last_day    DATE NOT NULL,
     gen         BIGINT NOT NULL DEFAULT 0,
-    canonical   TEXT NULL,
-    sha256      TEXT NULL,
+    figures_rows TEXT NULL,
     figures     TEXT NOT NULL DEFAULT '',
     wanted_at   TIMESTAMPTZ NOT NULL,
     computed_at TIMESTAMPTZ NULL,
