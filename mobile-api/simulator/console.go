@@ -120,17 +120,24 @@ func decodeAPIError(status int, b []byte) error {
 
 // download streams a body through SHA-256 (GET; the console's evidence content), retried like call.
 func (c *console) download(ctx context.Context, path string) (sum string, size int64, err error) {
+	sum, size, _, err = c.fetch(ctx, path)
+	return sum, size, err
+}
+
+// fetch is download that also returns the answer's ETag (a record's document carries its SHA-256
+// there).
+func (c *console) fetch(ctx context.Context, path string) (sum string, size int64, etag string, err error) {
 	for attempt := range 6 {
 		if attempt > 0 {
 			select {
 			case <-ctx.Done():
-				return "", 0, ctx.Err()
+				return "", 0, "", ctx.Err()
 			case <-time.After(time.Duration(200<<attempt) * time.Millisecond):
 			}
 		}
 		req, rerr := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
 		if rerr != nil {
-			return "", 0, rerr
+			return "", 0, "", rerr
 		}
 		req.Header.Set("Authorization", "Bearer "+c.token)
 		res, derr := c.http.Do(req)
@@ -145,7 +152,7 @@ func (c *console) download(ctx context.Context, path string) (sum string, size i
 			if res.StatusCode >= 500 {
 				continue
 			}
-			return "", 0, err
+			return "", 0, "", err
 		}
 		h := sha256.New()
 		size, err = io.Copy(h, res.Body)
@@ -153,7 +160,7 @@ func (c *console) download(ctx context.Context, path string) (sum string, size i
 		if err != nil {
 			continue
 		}
-		return hex.EncodeToString(h.Sum(nil)), size, nil
+		return hex.EncodeToString(h.Sum(nil)), size, res.Header.Get("ETag"), nil
 	}
-	return "", 0, err
+	return "", 0, "", err
 }

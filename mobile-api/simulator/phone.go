@@ -35,6 +35,13 @@ type ledgerRecord struct {
 	Year, Number      int
 	EvidenceIDs       []string
 	Content           string // the record's JSON as the phone saved it (without the number: the client adds it)
+	// The record's document as the phone made it when the record was queued signed (D10):
+	// client.RecordDocument's SHA-256, whether it was frozen and what the local copy lacked, or why
+	// there was none. PDFSHA256 is the SHA-256 of the PDF the phone rendered (client.RecordPDF), for
+	// the sample the simulator renders: the first record of each phone ("" for the others).
+	DocumentSHA256, DocumentMissing, DocumentErr string
+	DocumentFrozen                               bool
+	PDFSHA256                                    string
 }
 
 type ledgerFinding struct {
@@ -540,6 +547,7 @@ func (p *phone) visit(pl *visitPlan, n int) error {
 	}
 	lr := ledgerRecord{ID: rec.ID, IssuingUnitID: rec.IssuingUnitID, Year: rec.Year, Number: rec.Number, EvidenceIDs: photos[:min(1, len(photos))],
 		Content: string(rb)}
+	p.takeDocument(&lr, n == 0)
 	if p.o.Photos > 0 {
 		if _, err := capture("signature", rec.ID, max(p.o.PhotoKiB/8, 8)); err != nil {
 			return err
@@ -548,6 +556,29 @@ func (p *phone) visit(pl *visitPlan, n int) error {
 	lv.Records = append(lv.Records, lr)
 	p.ledger.add(lv)
 	return nil
+}
+
+// takeDocument notes in the ledger the record's document as the phone froze it on queueing the
+// record signed, and, with pdf, the SHA-256 of the PDF the phone renders from it (the violator's
+// copy). The verification compares both with the server's; a document the phone cannot make is
+// noted there too, not here, so that the visit goes on as an inspector's would.
+func (p *phone) takeDocument(lr *ledgerRecord, pdf bool) {
+	doc, err := p.c.RecordDocument(lr.ID)
+	if err != nil {
+		lr.DocumentErr = err.Error()
+		return
+	}
+	lr.DocumentSHA256, lr.DocumentMissing, lr.DocumentFrozen = doc.SHA256, doc.Missing, doc.Frozen
+	if !pdf {
+		return
+	}
+	b, err := p.c.RecordPDF(lr.ID)
+	if err != nil {
+		lr.DocumentErr = "PDF: " + err.Error()
+		return
+	}
+	sum := sha256.Sum256(b)
+	lr.PDFSHA256 = hex.EncodeToString(sum[:])
 }
 
 // recordContent is the violation record's content (sync-push-record.schema.json, without visit,

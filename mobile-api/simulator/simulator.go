@@ -4,7 +4,7 @@
 // the device's block — and syncs, through an http.RoundTripper that drops requests, cuts answers and
 // adds latency. It keeps its own ledger of what each phone made and ends by checking through the
 // server's APIs that the server holds exactly that: nothing missing, nothing twice, every photo
-// byte-identical. It is the engine of `go run ./mobile-api/cmd/simulator` and of the fault-injection
+// byte-identical, every record's document (D10) the one the phone made. It is the engine of `go run ./mobile-api/cmd/simulator` and of the fault-injection
 // test; it imports nothing of the server.
 package simulator
 
@@ -54,6 +54,10 @@ type Options struct {
 	// MaxRounds bounds the retries of a phone's login, pull and final syncs.
 	MaxRounds     int
 	VerifyWorkers int
+	// DocumentWait bounds how long the verification waits, all records together, for the server's
+	// job to make the records' documents (default 2 minutes: the job retries after 10 s, 20 s, 40 s
+	// while a record's evidence references are not yet there).
+	DocumentWait time.Duration
 	// Dir keeps the phones' stores (default: a temporary directory, removed at the end).
 	Dir   string
 	RunID string // names the run's accounts and devices (default: random)
@@ -77,6 +81,9 @@ func (o *Options) Defaults() {
 	def(&o.ChunkKiB, 256)
 	def(&o.MaxRounds, 40)
 	def(&o.VerifyWorkers, 8)
+	if o.DocumentWait <= 0 {
+		o.DocumentWait = 2 * time.Minute
+	}
 	if o.Photos < 0 {
 		o.Photos = 0
 	}
@@ -96,6 +103,7 @@ type Result struct {
 	Records, Evidence             int
 	EvidenceBytes                 int64
 	Answers, Findings             int
+	Documents, PDFs, SampledPDFs  int // records whose stored document is the phone's; sampled PDFs byte-identical, of SampledPDFs
 	Duration, SetupTime, Verified time.Duration
 	Requests, Retries             int64
 	BytesSent, BytesReceived      int64
@@ -222,6 +230,14 @@ func Run(ctx context.Context, o Options, out io.Writer) (*Result, error) {
 	res.Verified = time.Since(vstart)
 	res.Records, res.Evidence, res.EvidenceBytes, res.Answers, res.Findings = v.records, v.evidence, v.evidenceBytes, v.answers, v.findings
 	res.FindingsChecked, res.ForeignVisits = v.findingsChecked, v.foreignVisits
+	res.Documents, res.PDFs = v.documents, v.pdfs
+	for _, lv := range led.visits {
+		for _, r := range lv.Records {
+			if r.PDFSHA256 != "" {
+				res.SampledPDFs++
+			}
+		}
+	}
 	res.Problems = append(res.Problems, v.problems...)
 	if made := len(led.visits); v.visits != made || res.Visits != o.Phones*o.Visits {
 		res.Problems = append(res.Problems, fmt.Sprintf("%d visits planned, %d made, %d verified", o.Phones*o.Visits, made, v.visits))
@@ -258,6 +274,8 @@ func (r *Result) print(o *Options, out io.Writer) {
 	}
 	fmt.Fprintf(out, "verified in %.1f s: %d visits, %d answers, %d records, %d evidence (%s) downloaded byte-identical, %s\n",
 		r.Verified.Seconds(), r.Visits, r.Answers, r.Records, r.Evidence, mib(r.EvidenceBytes), findings)
+	fmt.Fprintf(out, "record documents: %d of %d identical to the phones' (SHA-256 of the canonical JSON, nothing missing on the phones); PDFs byte-identical: %d of %d rendered on the phones\n",
+		r.Documents, r.Records, r.PDFs, r.SampledPDFs)
 	if r.OK {
 		fmt.Fprintln(out, "verification: OK")
 		return

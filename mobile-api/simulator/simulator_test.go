@@ -5,7 +5,8 @@ package simulator_test
 // answers while they stream, and the server restarts twice in the middle of pushes — once after a
 // push was committed and before its answer left (the phone never hears it), once before a push was
 // applied. The simulator's own ledger is then checked against the server's APIs: nothing lost,
-// nothing twice, every photo byte-identical. On the engine TEST_DATABASE_URL selects (SQLite by
+// nothing twice, every photo byte-identical, every record's document (and the PDFs the phones
+// rendered) identical to the phone's. On the engine TEST_DATABASE_URL selects (SQLite by
 // default), with S3 when TEST_S3_ENDPOINT is set.
 
 import (
@@ -330,6 +331,11 @@ func TestFleetThroughFaultsAndRestarts(t *testing.T) {
 	case res.Visits != visits || res.Records != visits || res.Evidence != visits*(o.Photos+1) || !res.FindingsChecked || res.Findings != visits:
 		t.Errorf("verified %d visits, %d records, %d evidence, %d findings; want %d, %d, %d, %d", res.Visits, res.Records, res.Evidence,
 			res.Findings, visits, visits, visits*(o.Photos+1), visits)
+	case res.Documents != visits || res.PDFs != o.Phones || res.SampledPDFs != o.Phones:
+		// Every record's document checked against the phone's, and the first record's PDF of each
+		// phone: a check that silently did nothing fails here.
+		t.Errorf("%d record documents identical to the phones', %d of %d PDFs byte-identical; want %d, %d of %d", res.Documents, res.PDFs,
+			res.SampledPDFs, visits, o.Phones, o.Phones)
 	case res.PrunedVisits != visits:
 		t.Errorf("the phones let go of %d visits after their last sync, want all %d", res.PrunedVisits, visits)
 	case restarts != 2:

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +19,7 @@ import (
 // verification is what the server was found to hold against the ledger.
 type verification struct {
 	visits, records, evidence, answers, findings int
+	documents, pdfs                              int // record documents and PDFs found identical to the phones'
 	evidenceBytes                                int64
 	foreignVisits                                int // in the campaigns, not made by this run (accounts mode)
 	findingsChecked                              bool
@@ -33,7 +36,9 @@ func (v *verification) problem(format string, args ...any) {
 // verify checks through the server's APIs that it holds exactly what the ledger says the phones
 // made: every visit of the run's campaigns and no other (setup mode), each visit's answers, its
 // evidence stored and byte-identical (downloaded and hashed), its violation records with their
-// numbers (no number twice), its manual findings (pulled as the verifier's phone when it may).
+// numbers (no number twice), each record's document (D10) identical to the one the phone made (the
+// PDF too, for the records the phones rendered), its manual findings (pulled as the verifier's phone
+// when it may).
 func verify(ctx context.Context, o *Options, w *world, led *ledger, logf func(string, ...any)) *verification {
 	res := &verification{}
 	con := newConsole(o.ServerURL)
@@ -110,6 +115,9 @@ func verify(ctx context.Context, o *Options, w *world, led *ledger, logf func(st
 			numbers[k] = r.ID
 		}
 	}
+	// The documents are made by a job on the server after the push: the verification waits for them,
+	// all together, up to DocumentWait.
+	docDeadline := time.Now().Add(o.DocumentWait)
 	work := make(chan *ledgerVisit)
 	var wg sync.WaitGroup
 	for range max(o.VerifyWorkers, 1) {
@@ -118,6 +126,9 @@ func verify(ctx context.Context, o *Options, w *world, led *ledger, logf func(st
 			defer wg.Done()
 			for v := range work {
 				verifyVisit(ctx, con, v, res)
+				for _, r := range v.Records {
+					verifyDocument(ctx, con, r, docDeadline, res)
+				}
 			}
 		}()
 	}
@@ -265,6 +276,77 @@ func verifyVisit(ctx context.Context, con *console, v *ledgerVisit, res *verific
 	res.answers += len(v.Answers)
 	res.mu.Unlock()
 }
+
+// verifyDocument checks a record's document on the server against the one the phone made: the
+// phone's is complete (nothing missing from its copy) and frozen when queued, and the server's
+// canonical JSON — its bytes and its ETag — has the phone's SHA-256; for a record whose PDF the phone
+// rendered, the server's PDF is byte-identical too. While the server's job has not made the
+// document yet (record_document_not_found), it asks again until the deadline.
+func verifyDocument(ctx context.Context, con *console, r ledgerRecord, deadline time.Time, res *verification) {
+	switch {
+	case r.DocumentErr != "":
+		res.problem("record %s: the phone made no document: %s", r.ID, r.DocumentErr)
+		return
+	case !r.DocumentFrozen:
+		res.problem("record %s: the phone did not freeze its document when it queued the record signed", r.ID)
+	case r.DocumentMissing != "[]":
+		res.problem("record %s: the phone's copy lacked %s for the document", r.ID, r.DocumentMissing)
+	}
+	base := "/api/v1/records/" + r.ID + "/document"
+	sum, etag, err := awaitDocument(ctx, con, base+".json", deadline)
+	switch {
+	case err != nil:
+		res.problem("record %s: the server's document: %v", r.ID, err)
+		return
+	case sum != r.DocumentSHA256 || etag != strconv.Quote(sum):
+		res.problem("record %s: the server's document hashes %s (ETag %s), the phone's %s", r.ID, sum, etag, r.DocumentSHA256)
+		return
+	}
+	res.mu.Lock()
+	res.documents++
+	res.mu.Unlock()
+	if r.PDFSHA256 == "" {
+		return
+	}
+	sum, etag, err = awaitDocument(ctx, con, base+".pdf", deadline)
+	switch {
+	case err != nil:
+		res.problem("record %s: the server's PDF: %v", r.ID, err)
+	case sum != r.PDFSHA256 || etag != strconv.Quote(sum):
+		res.problem("record %s: the server's PDF hashes %s (ETag %s), the phone's rendering %s", r.ID, sum, etag, r.PDFSHA256)
+	default:
+		res.mu.Lock()
+		res.pdfs++
+		res.mu.Unlock()
+	}
+}
+
+// awaitDocument fetches a stored record document, asking again (from a quarter of a second, doubling
+// to 5 s) while the server answers that it has not made it yet, until the deadline.
+func awaitDocument(ctx context.Context, con *console, path string, deadline time.Time) (sum, etag string, err error) {
+	wait := 250 * time.Millisecond
+	for {
+		sum, _, etag, err = con.fetch(ctx, path)
+		var ae *apiError
+		if err == nil || !errors.As(err, &ae) || ae.Code != codeRecordDocumentNotFound {
+			return sum, etag, err
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return "", "", fmt.Errorf("not made within the wait for documents: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return "", "", ctx.Err()
+		case <-time.After(min(wait, left)):
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+// codeRecordDocumentNotFound is the console's answer for a record whose document is not made yet
+// (schemas/error-codes-documents.json).
+const codeRecordDocumentNotFound = "record_document_not_found"
 
 func sorted(s []string) []string {
 	s = slices.Clone(s)

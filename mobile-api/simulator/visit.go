@@ -72,6 +72,7 @@ type MadeVisit struct {
 	RecordID, IssuingUnitID                string
 	Year, Number                           int    // the record's number, from the device's block (D9)
 	RecordContent                          string // the record's JSON as the phone saved it (the client adds visit, unit, year and number)
+	DocumentSHA256                         string // of the record's document as the phone froze it on queueing (client.RecordDocument); "": none
 	Evidence                               []MadeEvidence
 	Requests, BytesSent                    int64 // the phone's requests and bytes, login included
 }
@@ -167,7 +168,8 @@ func MakeVisit(ctx context.Context, vo VisitOptions) (*MadeVisit, error) {
 	}
 	r := v.Records[0]
 	made := &MadeVisit{VisitID: v.ID, CampaignID: v.CampaignID, SiteID: v.SiteID, SubjectID: plan.subjectOf[v.SiteID],
-		RecordID: r.ID, IssuingUnitID: r.IssuingUnitID, Year: r.Year, Number: r.Number, RecordContent: r.Content}
+		RecordID: r.ID, IssuingUnitID: r.IssuingUnitID, Year: r.Year, Number: r.Number, RecordContent: r.Content,
+		DocumentSHA256: r.DocumentSHA256}
 	if len(v.Findings) > 0 {
 		made.FindingID = v.Findings[0].ID
 	}

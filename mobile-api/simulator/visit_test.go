@@ -94,6 +94,8 @@ func TestMakeVisit(t *testing.T) {
 	case content.Status != "submitted" || content.Place != "Cửa hàng xăng dầu số 2, phường Sông Hiến" || content.DrawnUpAt != "2026-03-02T16:30:00+07:00" ||
 		content.SubjectID != subj.ID || len(content.Violations) != 1 || content.Violations[0].Code != "FUEL-99-COND":
 		t.Errorf("record content %s", made.RecordContent)
+	case len(made.DocumentSHA256) != 64:
+		t.Errorf("the phone froze no document for record %s: %q", made.RecordID, made.DocumentSHA256)
 	case len(made.Evidence) != 3 || made.Evidence[2].Purpose != "signature" || made.Evidence[2].RecordID != made.RecordID || made.Year != 2026 || made.Number < 1:
 		t.Errorf("made %+v", made)
 	}

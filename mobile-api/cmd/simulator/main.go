@@ -2,8 +2,9 @@
 // mobile-api/simulator): each logs in as an inspector, pulls, performs visits offline with photos and
 // a violation record, and syncs through a network that drops requests, cuts answers and adds
 // latency; then it checks through the server's APIs that the server holds exactly what the phones
-// made, and prints throughput, request latency, bytes per visit and the verification. It exits 1 when
-// the verification fails, 2 when the run cannot start.
+// made (each record's document, and the PDF of a sample, included), and prints throughput, request
+// latency, bytes per visit and the verification. It exits 1 when the verification fails, 2 when the
+// run cannot start.
 //
 // Against the demo server (go run ./server demo), with its administrator making the accounts:
 //
@@ -24,6 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/skhcn-caobang/thanhtra/mobile-api/simulator"
 )
@@ -60,6 +62,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.Dir, "dir", "", "keep the phones' stores here (default: a temporary directory, removed)")
 	fs.StringVar(&o.RunID, "run", "", "names the run's accounts and devices (default: random)")
 	fs.IntVar(&o.VerifyWorkers, "verify-workers", 8, "visits verified at once")
+	fs.DurationVar(&o.DocumentWait, "document-wait", 2*time.Minute, "how long the verification waits, all records together, for the server to make the records' documents")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
