@@ -95,9 +95,9 @@ func TestStatsHTTP(t *testing.T) {
 	}
 	wb.Close()
 
-	freeze := func(token, month string) apptest.Response {
+	freeze := func(token, month string, query ...string) apptest.Response {
 		t.Helper()
-		r := srv.Do(t, http.MethodPost, "/api/v1/stats/months/"+month+"/freeze", token, nil)
+		r := srv.Do(t, http.MethodPost, "/api/v1/stats/months/"+month+"/freeze"+strings.Join(query, ""), token, nil)
 		doc.CheckResponse(t, http.MethodPost, "/api/v1/stats/months/"+month+"/freeze", r.Status, r.Body)
 		return r
 	}
@@ -131,6 +131,28 @@ func TestStatsHTTP(t *testing.T) {
 	}
 	if err := json.Unmarshal(r.Body, &months); err != nil || len(months.Items) != 1 || months.Items[0].Month != "2026-02" || months.Items[0].SHA256 != body.Frozen.SHA256 {
 		t.Fatalf("frozen months: %s", r.Body)
+	}
+
+	// The national view is frozen by a system administrator, and only it: the administrator cannot
+	// freeze an organisation's month (its chief does).
+	srv.CreateAccount(t, "quantri", identity.RoleSystemAdmin)
+	admin := srv.Login(t, "quantri")
+	r = freeze(admin, "2026-02", "?national=true")
+	var national struct {
+		Scope  string `json:"scope"`
+		Frozen *struct {
+			SHA256 string `json:"sha256"`
+		} `json:"frozen"`
+	}
+	if err := json.Unmarshal(r.Body, &national); r.Status != http.StatusOK || err != nil || national.Scope != "national" || national.Frozen == nil {
+		t.Fatalf("national freeze: %d %s", r.Status, r.Body)
+	}
+	if r := freeze(admin, "2026-01", "?org="+srv.Org.ID); r.Status != http.StatusForbidden {
+		t.Fatalf("the administrator froze an organisation's month: %d %s", r.Status, r.Body)
+	}
+	r = get(admin, "/api/v1/stats/months?national=true")
+	if err := json.Unmarshal(r.Body, &months); err != nil || len(months.Items) != 1 || months.Items[0].Month != "2026-02" || months.Items[0].SHA256 != national.Frozen.SHA256 {
+		t.Fatalf("national frozen months: %s", r.Body)
 	}
 
 	for _, c := range []struct {

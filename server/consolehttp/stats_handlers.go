@@ -119,8 +119,14 @@ func (a *API) statsFreeze(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := httpcore.PrincipalOf(c)
-	rep, err := svc.Freeze(c.Request().Context(), p, stats.Scope{OrgID: p.OrgID}, period)
+	q := queryParamsOf(c)
+	scope := statsScope(c, q)
+	if err := q.err(); err != nil {
+		return err
+	}
+	// The chief's own organisation; for a system administrator the national view (any organisation
+	// named by ?org= is refused by the service: only its chief freezes it).
+	rep, err := svc.Freeze(c.Request().Context(), httpcore.PrincipalOf(c), scope, period)
 	if err != nil {
 		return err
 	}
