@@ -88,14 +88,9 @@ func (s *Store) Generate(ctx context.Context, o GenOptions) (GenReport, error) {
 	if err != nil {
 		return GenReport{}, errs.E(op, err)
 	}
+	defer w.close()
 	rep, err := g.run(ctx, w)
-	w.close() // the writer's connection (SQLite has one) is needed below
 	if err != nil {
-		return rep, errs.E(op, err)
-	}
-	// The rows went in without triggers on PostgreSQL: one mark for every organisation and every day
-	// makes the next statistics refresh recompute whatever periods were stored (migration 0023).
-	if err := s.w.WithContext(ctx).Exec("INSERT INTO stats_marks (org_id, day) VALUES ('', '0001-01-01')").Error; err != nil {
 		return rep, errs.E(op, err)
 	}
 	return rep, nil

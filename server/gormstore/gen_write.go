@@ -80,8 +80,8 @@ func (w *genPG) write(ctx context.Context, b *genBatch, progress func(string, in
 						}
 					}
 				}
-				if _, err := pc.CopyFrom(ctx, pgx.Identifier{t.name}, t.cols, pgx.CopyFromRows(rows)); err != nil {
-					return fmt.Errorf("COPY %s: %w", t.name, err)
+				if err := w.copy(ctx, pc, t, rows); err != nil {
+					return err
 				}
 				progress(t.name, len(rows))
 			}
@@ -89,6 +89,26 @@ func (w *genPG) write(ctx context.Context, b *genBatch, progress func(string, in
 		}
 		return nil
 	})
+}
+
+// copy writes rows of t with COPY in a transaction of its own. Without triggers the statistics' marks
+// (migration 0023) are not written either: the transaction then marks every day of every
+// organisation itself, so that no stored period outlives the rows it did not see.
+func (w *genPG) copy(ctx context.Context, pc *pgx.Conn, t *genTable, rows [][]any) error {
+	tx, err := pc.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.name}, t.cols, pgx.CopyFromRows(rows)); err != nil {
+		return fmt.Errorf("COPY %s: %w", t.name, err)
+	}
+	if w.noTriggers {
+		if _, err := tx.Exec(ctx, "INSERT INTO stats_marks (org_id, day) VALUES ('', '0001-01-01')"); err != nil {
+			return err
+		}
+	}
+	return tx.Commit(ctx)
 }
 
 // genSQLite writes multi-row INSERTs, 100 rows a statement (faster than 1000 here: INFRA.md), in one

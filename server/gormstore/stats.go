@@ -456,9 +456,27 @@ func (s *Store) statsFamilies(in stats.Query) []statsFamily {
 	return families
 }
 
-// statsPlanTables are the tables statsPlan reads, as its statements name them (for the test that each
-// table the figures read marks its changes, stats_cache.go).
-const statsPlanTables = "FROM plan_targets FROM visits JOIN sites FROM visit_answers"
+// statsPlanTargetsSQL is the statement of the year's targets (org: the orgIs condition).
+func statsPlanTargetsSQL(org string) string {
+	return fmt.Sprintf(`SELECT t.sector, t.metric, CAST(SUM(t.value) AS BIGINT) AS value FROM plan_targets t
+		WHERE %s t.year = ? GROUP BY t.sector, t.metric`, org)
+}
+
+// statsPlanInstruments is a visit's instruments in the year to date, when a target counts them.
+func (s *Store) statsPlanInstruments() string {
+	return fmt.Sprintf(`(SELECT COUNT(DISTINCT %s) FROM visit_answers a WHERE a.org_id = v.org_id AND a.visit_id = v.id AND a.answer_key LIKE '%%@%%')`,
+		statsSQL{s.dialect}.afterAt("a.answer_key"))
+}
+
+// statsPlanYearSQL is the statement of what the year to date achieved, by sector.
+func statsPlanYearSQL(instruments, org string) string {
+	return fmt.Sprintf(`SELECT y.sector AS k, COUNT(DISTINCT y.campaign_id) AS v0, COUNT(DISTINCT y.site_id) AS v1,
+			CAST(COALESCE(SUM(y.instruments), 0) AS BIGINT) AS v2
+		FROM (SELECT v.campaign_id, v.site_id, %s AS sector, %s AS instruments
+			FROM visits v JOIN sites st ON st.org_id = v.org_id AND st.id = v.site_id
+			WHERE %s v.visit_date >= ? AND v.visit_date <= ? AND v.status IN %s) y
+		GROUP BY y.sector`, statsSector, instruments, org, statsDone)
+}
 
 // statsPlan adds the year's plan targets and what was achieved from 1 January to the period's last
 // day, by sector; nothing is read beyond the targets when the year has none.
@@ -468,8 +486,7 @@ func (s *Store) statsPlan(db *gorm.DB, in stats.Query, out []stats.Row) ([]stats
 		Sector, Metric string
 		Value          int64
 	}
-	if err := db.Raw(fmt.Sprintf(`SELECT t.sector, t.metric, CAST(SUM(t.value) AS BIGINT) AS value FROM plan_targets t
-		WHERE %s t.year = ? GROUP BY t.sector, t.metric`, org), append(args, in.Last.Year())...).Scan(&targets).Error; err != nil {
+	if err := db.Raw(statsPlanTargetsSQL(org), append(args, in.Last.Year())...).Scan(&targets).Error; err != nil {
 		return nil, translate(err, "")
 	}
 	if len(targets) == 0 {
@@ -477,12 +494,10 @@ func (s *Store) statsPlan(db *gorm.DB, in stats.Query, out []stats.Row) ([]stats
 	}
 	// The year to date, by sector, with only the joins the three metrics need; the answers are read
 	// only when a target counts instruments.
-	q := statsSQL{s.dialect}
 	instruments := "0"
 	for _, t := range targets {
 		if t.Metric == "instruments_checked" {
-			instruments = fmt.Sprintf(`(SELECT COUNT(DISTINCT %s) FROM visit_answers a WHERE a.org_id = v.org_id AND a.visit_id = v.id AND a.answer_key LIKE '%%@%%')`,
-				q.afterAt("a.answer_key"))
+			instruments = s.statsPlanInstruments()
 		}
 	}
 	org, args = orgIs("v", in.Scope, nil)
@@ -490,12 +505,7 @@ func (s *Store) statsPlan(db *gorm.DB, in stats.Query, out []stats.Row) ([]stats
 		K          string
 		V0, V1, V2 int64
 	}
-	if err := db.Raw(fmt.Sprintf(`SELECT y.sector AS k, COUNT(DISTINCT y.campaign_id) AS v0, COUNT(DISTINCT y.site_id) AS v1,
-			CAST(COALESCE(SUM(y.instruments), 0) AS BIGINT) AS v2
-		FROM (SELECT v.campaign_id, v.site_id, %s AS sector, %s AS instruments
-			FROM visits v JOIN sites st ON st.org_id = v.org_id AND st.id = v.site_id
-			WHERE %s v.visit_date >= ? AND v.visit_date <= ? AND v.status IN %s) y
-		GROUP BY y.sector`, statsSector, instruments, org, statsDone),
+	if err := db.Raw(statsPlanYearSQL(instruments, org),
 		append(args, fmt.Sprintf("%04d-01-01", in.Last.Year()), in.Last.String())...).Scan(&sums).Error; err != nil {
 		return nil, translate(err, "")
 	}

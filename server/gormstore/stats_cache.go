@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -62,21 +63,34 @@ var (
 )
 
 // statsFigures is the version of the figures this code computes on the store's engine: stats.FiguresVersion
-// and a hash of the text of the statements, so that figures stored by a build whose statements
-// differ are never used.
+// and a hash of the text of every statement (statsStatements), so that figures stored by a build whose
+// statements differ are never used. What Go does with the rows (stats.Normalise, the families'
+// allOnly) is covered by stats.FiguresVersion alone.
 func (s *Store) statsFigures() string {
 	figuresOnce.Do(func() {
-		q := stats.QueryOf(stats.Scope{OrgID: "o"}, stats.Period{Kind: stats.Month, Year: 2024, Number: 1})
 		for _, d := range []Dialect{SQLite, Postgres} {
 			h := sha256.New()
 			fmt.Fprintln(h, stats.FiguresVersion)
-			for _, f := range (&Store{dialect: d}).statsFamilies(q) {
-				fmt.Fprintln(h, f.sql(d))
+			for _, st := range (&Store{dialect: d}).statsStatements() {
+				fmt.Fprintln(h, st)
 			}
 			figuresVersion[d] = stats.FiguresVersion + "-" + hex.EncodeToString(h.Sum(nil))[:16]
 		}
 	})
 	return figuresVersion[s.dialect]
+}
+
+// statsStatements is the text of every statement the figures of a period run, for one organisation.
+func (s *Store) statsStatements() []string {
+	q := stats.QueryOf(stats.Scope{OrgID: "o"}, stats.Period{Kind: stats.Month, Year: 2024, Number: 1})
+	org, _ := orgIs("t", q.Scope, nil)
+	out := []string{statsPlanTargetsSQL(org)}
+	org, _ = orgIs("v", q.Scope, nil)
+	out = append(out, statsPlanYearSQL(s.statsPlanInstruments(), org))
+	for _, f := range s.statsFamilies(q) {
+		out = append(out, f.sql(s.dialect))
+	}
+	return out
 }
 
 // marksWaiting is the condition, on stats_cache c, that a mark of c's scope at or before its last day
@@ -127,18 +141,25 @@ func (s *Store) RefreshSummaries(ctx context.Context, at time.Time, limit int) (
 		Order("wanted_at, org_id, period").Find(&todo).Error; err != nil {
 		return r, errs.E(op, translate(err, ""))
 	}
+	// A period that fails (a national year past the job's timeout) does not hold back the others: its
+	// readers compute it from the rows meanwhile, and the run reports the failures.
+	var failed []error
 	for i, c := range todo {
-		if i >= limit {
+		if i >= limit || ctx.Err() != nil {
 			r.Pending = len(todo) - i
 			break
 		}
 		stored, err := s.computeSummary(ctx, c, at)
 		if err != nil {
-			return r, errs.E(op, err)
+			failed = append(failed, err)
+			continue
 		}
 		if stored {
 			r.Computed++
 		}
+	}
+	if len(failed) > 0 {
+		return r, errs.E(op, fmt.Sprintf("%d of the periods failed", len(failed)), errors.Join(failed...))
 	}
 	return r, nil
 }
@@ -229,16 +250,11 @@ func (s *Store) computeSummary(ctx context.Context, c statsCacheRow, at time.Tim
 }
 
 // statsCacheTables lists the tables the figures' statements read, for the test that each has its
-// mark triggers: every FROM and JOIN of every family and of the plan.
+// mark triggers: every FROM and JOIN of every statement.
 func (s *Store) statsCacheTables() []string {
-	q := stats.QueryOf(stats.Scope{OrgID: "o"}, stats.Period{Kind: stats.Month, Year: 2024, Number: 1})
 	seen := map[string]bool{}
 	var out []string
-	text := statsPlanTables
-	for _, f := range s.statsFamilies(q) {
-		text += " " + f.sql(s.dialect)
-	}
-	fields := strings.Fields(text)
+	fields := strings.Fields(strings.Join(s.statsStatements(), " "))
 	for i, w := range fields[:len(fields)-1] {
 		if w != "FROM" && w != "JOIN" {
 			continue

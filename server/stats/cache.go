@@ -32,7 +32,7 @@ type Cache interface {
 // Refreshed is what one refresh did.
 type Refreshed struct {
 	Marks       int // marks of written data read
-	Invalidated int // stored periods those marks invalidated
+	Invalidated int // stored periods those marks invalidated (once per organisation whose marks reach it)
 	Computed    int // periods computed and stored
 	Pending     int // periods still to compute (over the limit)
 }

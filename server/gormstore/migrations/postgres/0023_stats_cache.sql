@@ -135,22 +135,19 @@ END
 $$;
 CREATE TRIGGER stats_mark_events AFTER INSERT OR UPDATE OR DELETE ON penalty_events FOR EACH ROW EXECUTE FUNCTION stats_mark_events();
 
--- Campaigns: their conclusion, and the first day of anything counted under them (the kind, the origin
--- and the number label every visit, record and case of the campaign). A campaign nothing counts under
--- marks nothing.
-CREATE FUNCTION stats_mark_campaign(c campaigns) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE d DATE;
-BEGIN
-    d := LEAST(CASE WHEN COALESCE(c.conclusion_number, '') <> '' THEN c.conclusion_date END,
-        (SELECT MIN(v.visit_date) FROM visits v WHERE v.org_id = c.org_id AND v.campaign_id = c.id),
-        (SELECT MIN(stats_local_day(r.drawn_up_at)) FROM violation_records r WHERE r.org_id = c.org_id AND r.campaign_id = c.id));
-    IF d IS NOT NULL THEN PERFORM stats_mark(c.org_id, d); END IF;
-END
-$$;
+-- Campaigns: a concluded campaign counts by the day of its conclusion. Its number (the label of the
+-- breakdown by team), kind and origin show in every figure of every visit, record and case under it:
+-- a change marks every day of the organisation. (Computing the campaign's first counted day in the
+-- trigger would read the visits committed so far, and miss one a phone commits meanwhile.) Rare:
+-- these are set when the campaign is planned.
 CREATE FUNCTION stats_mark_campaigns() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP <> 'INSERT' THEN PERFORM stats_mark_campaign(OLD); END IF;
-    IF TG_OP <> 'DELETE' THEN PERFORM stats_mark_campaign(NEW); END IF;
+    IF TG_OP = 'DELETE' OR TG_OP = 'UPDATE' AND (OLD.org_id, OLD.number, OLD.kind, OLD.origin) IS DISTINCT FROM (NEW.org_id, NEW.number, NEW.kind, NEW.origin) THEN
+        PERFORM stats_mark(OLD.org_id, NULL);
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.org_id IS DISTINCT FROM OLD.org_id THEN PERFORM stats_mark(NEW.org_id, NULL); END IF;
+    IF TG_OP <> 'INSERT' AND COALESCE(OLD.conclusion_number, '') <> '' THEN PERFORM stats_mark(OLD.org_id, OLD.conclusion_date); END IF;
+    IF TG_OP <> 'DELETE' AND COALESCE(NEW.conclusion_number, '') <> '' THEN PERFORM stats_mark(NEW.org_id, NEW.conclusion_date); END IF;
     RETURN NULL;
 END
 $$;
