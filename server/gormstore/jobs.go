@@ -29,6 +29,7 @@ type jobRow struct {
 	UniqueKey   *string // NULL for ordinary jobs: the UNIQUE constraint ignores NULLs on both engines
 	CreatedAt   time.Time
 	FinishedAt  *time.Time
+	Priority    int
 }
 
 func (jobRow) TableName() string { return "jobs" }
@@ -36,7 +37,7 @@ func (jobRow) TableName() string { return "jobs" }
 func (r jobRow) domain() jobs.Job {
 	j := jobs.Job{ID: r.ID, OrgID: r.OrgID, Kind: r.Kind, Payload: []byte(r.Payload), State: jobs.State(r.State),
 		Attempt: r.Attempt, MaxAttempts: r.MaxAttempts, RunAt: r.RunAt.UTC(), LastError: r.LastError,
-		CreatedAt: r.CreatedAt.UTC()}
+		CreatedAt: r.CreatedAt.UTC(), Priority: r.Priority}
 	if r.FinishedAt != nil {
 		t := r.FinishedAt.UTC()
 		j.FinishedAt = &t
@@ -66,7 +67,7 @@ func (s *Store) EnqueueJob(ctx context.Context, j jobs.Job) (jobs.Job, bool, err
 	}
 	now := jobTime(s.clock.Now())
 	row := jobRow{ID: s.ids.NewID(), OrgID: j.OrgID, Kind: j.Kind, Payload: string(j.Payload),
-		State: string(jobs.Queued), MaxAttempts: j.MaxAttempts, RunAt: jobTime(j.RunAt), CreatedAt: now}
+		State: string(jobs.Queued), MaxAttempts: j.MaxAttempts, RunAt: jobTime(j.RunAt), CreatedAt: now, Priority: j.Priority}
 	if row.Payload == "" {
 		row.Payload = "{}"
 	}
@@ -118,7 +119,7 @@ func (s *Store) ClaimJob(ctx context.Context, worker string, lease time.Duration
 		// Each pass either claims a job or buries one whose last lease expired; a few passes are
 		// plenty, and what is left waits for the next poll.
 		for range 10 {
-			q := jobsDue(tx, now).Order("run_at, id").Limit(1)
+			q := jobsDue(tx, now).Order("priority, run_at, id").Limit(1)
 			if s.dialect == Postgres {
 				q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate, Options: clause.LockingOptionsSkipLocked})
 			}

@@ -126,6 +126,26 @@ func TestClaimJobOrderAndDue(t *testing.T) {
 	}
 }
 
+// TestClaimJobPriority checks that due work someone waits for is claimed before background work due
+// earlier, and that background work still runs once nothing else is due.
+func TestClaimJobPriority(t *testing.T) {
+	s, _ := newJobStore(t)
+	thumbs := enqueue(t, s, jobs.Job{Kind: "thumb", RunAt: jobEpoch.Add(-time.Hour), Priority: jobs.Background})
+	if thumbs.Priority != jobs.Background {
+		t.Fatalf("stored priority %d, want %d", thumbs.Priority, jobs.Background)
+	}
+	document := enqueue(t, s, jobs.Job{Kind: "document", RunAt: jobEpoch.Add(-time.Minute)})
+	for _, want := range []jobs.Job{document, thumbs} {
+		j, ok := claim(t, s, "w1")
+		if !ok || j.ID != want.ID {
+			t.Fatalf("claimed %+v (ok %v), want %s (%s)", j, ok, want.ID, want.Kind)
+		}
+		if err := s.CompleteJob(context.Background(), j.ID, "w1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func TestJobLease(t *testing.T) {
 	s, c := newJobStore(t)
 	ctx := context.Background()

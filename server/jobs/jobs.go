@@ -52,7 +52,13 @@ type Job struct {
 	// UniqueKey, when set, makes the job unique for ever: enqueuing another job with the same key
 	// adds nothing and returns the job already there.
 	UniqueKey string
+	// Priority orders the due jobs: the lowest first, then the earliest due. 0 (the default) is work
+	// someone waits for; Background is work nobody waits for.
+	Priority int
 }
+
+// Background is the priority of work nobody waits for (thumbnails): due jobs of priority 0 run first.
+const Background = 10
 
 // Validate checks the fields a caller sets when enqueuing.
 func (j Job) Validate() error {

@@ -104,7 +104,8 @@ func (s *Service) Enqueue(ctx context.Context, orgID, sha256, contentType string
 	if err != nil {
 		return err
 	}
-	_, _, err = s.Jobs.Enqueue(ctx, jobs.Job{OrgID: orgID, Kind: Kind, Payload: payload, UniqueKey: Kind + "/" + orgID + "/" + sha256})
+	_, _, err = s.Jobs.Enqueue(ctx, jobs.Job{OrgID: orgID, Kind: Kind, Payload: payload, UniqueKey: Kind + "/" + orgID + "/" + sha256,
+		Priority: jobs.Background})
 	return err
 }
 
