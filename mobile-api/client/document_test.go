@@ -30,18 +30,7 @@ func TestRecordDocumentSameOnPhoneAndServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if err := c.Login("ct-an", "test-password-123"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Pull(); err != nil {
-		t.Fatal(err)
-	}
-	campaignID, siteID := openCampaign(c)
-	visitID, err := c.CreateVisit(&client.NewVisit{CampaignID: campaignID, SiteID: siteID, Date: visitDay, ChecklistCode: "fuel-station",
-		ChecklistVersion: 1, Status: "in_progress"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, visitID := fieldVisit(t, c)
 	rng := rand.New(rand.NewPCG(7, 8))
 	capture := func(recordID, purpose string, b []byte, at time.Time) string {
 		t.Helper()

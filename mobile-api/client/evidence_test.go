@@ -98,18 +98,7 @@ func TestEvidenceUploadThroughCuts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if err := c.Login("ct-an", "test-password-123"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Pull(); err != nil {
-		t.Fatal(err)
-	}
-	campaignID, siteID := openCampaign(c)
-	visitID, err := c.CreateVisit(&client.NewVisit{CampaignID: campaignID, SiteID: siteID, Date: visitDay, ChecklistCode: "fuel-station",
-		ChecklistVersion: 1, Status: "in_progress"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	campaignID, visitID := fieldVisit(t, c)
 	rng := rand.New(rand.NewPCG(1, 2))
 	big, small, sig := noiseJPEG(t, rng, 800, 500), noiseJPEG(t, rng, 80, 60), noiseJPEG(t, rng, 60, 40)
 	if len(big) < 3*(64<<10) {

@@ -174,6 +174,25 @@ func goodVisit(c *client.Client) string {
 	return visitID
 }
 
+// fieldVisit logs c in as the test inspector, pulls, and opens a fuel-station visit on a site of the
+// open campaign; it returns the campaign's and the visit's IDs.
+func fieldVisit(t *testing.T, c *client.Client) (campaignID, visitID string) {
+	t.Helper()
+	if err := c.Login("ct-an", "test-password-123"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Pull(); err != nil {
+		t.Fatal(err)
+	}
+	campaignID, siteID := openCampaign(c)
+	visitID, err := c.CreateVisit(&client.NewVisit{CampaignID: campaignID, SiteID: siteID, Date: visitDay, ChecklistCode: "fuel-station",
+		ChecklistVersion: 1, Status: "in_progress"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return campaignID, visitID
+}
+
 // openCampaign picks the open campaign of the phone's copy and its first site.
 func openCampaign(c *client.Client) (string, string) {
 	s, _ := c.ReferenceList("campaign")
