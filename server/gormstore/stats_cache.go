@@ -116,9 +116,18 @@ func (s *Store) CachedSummary(ctx context.Context, sc stats.Scope, p stats.Perio
 	return []byte(rows[0].FiguresRows), true, nil
 }
 
-// WantSummary asks the refresh to compute a period (stats.Cache).
+// WantSummary asks the refresh to compute a period (stats.Cache). A period already asked for (the
+// current month, read from the rows while phones push) is found on a reader: no write, and on SQLite
+// no wait for the one writer, on every such read.
 func (s *Store) WantSummary(ctx context.Context, sc stats.Scope, p stats.Period, at time.Time) error {
 	row := statsCacheRow{OrgID: cacheOrg(sc), Period: p.String(), LastDay: p.Last().String(), WantedAt: at.UTC()}
+	var asked int64
+	if err := s.read(ctx).Model(&statsCacheRow{}).Where("org_id = ? AND period = ?", row.OrgID, row.Period).Count(&asked).Error; err != nil {
+		return errs.E(errs.Op("gormstore.WantSummary"), translate(err, ""))
+	}
+	if asked > 0 {
+		return nil
+	}
 	err := s.write(ctx, func(tx *gorm.DB) error {
 		return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error
 	})

@@ -64,7 +64,7 @@ func TestStatsCacheFollowsEveryWrite(t *testing.T) {
 		}
 		return out
 	}
-	stored := func(step string, r read) bool {
+	stored := func(r read) bool {
 		t.Helper()
 		_, ok, err := s.CachedSummary(ctx, r.scope, r.period)
 		if err != nil {
@@ -82,7 +82,7 @@ func TestStatsCacheFollowsEveryWrite(t *testing.T) {
 			t.Fatalf("%s: %d periods left after a refresh", step, res.Pending)
 		}
 		for _, r := range reads {
-			if !stored(step, r) {
+			if !stored(r) {
 				t.Fatalf("%s: %s %s not stored after a refresh (%+v)", step, r.scope, r.period, res)
 			}
 			data, _, _ := s.CachedSummary(ctx, r.scope, r.period)
@@ -103,7 +103,7 @@ func TestStatsCacheFollowsEveryWrite(t *testing.T) {
 	// Read once (from the rows, asking for them), then stored by the refresh.
 	same("first read")
 	for _, r := range reads {
-		if stored("first read", r) {
+		if stored(r) {
 			t.Fatalf("%s %s stored before any refresh", r.scope, r.period)
 		}
 	}
@@ -155,7 +155,7 @@ func TestStatsCacheFollowsEveryWrite(t *testing.T) {
 		status, unit_code, created_at, updated_at) VALUES ('v20', 'org-a', 'c2', 'st4', '2024-04-08', 'p2', 'market', 1, 'completed', '', ?, ?)`, at, at)
 	for _, r := range reads {
 		april := r.period.Kind == stats.Month && r.period.Number == 4 || r.period.Kind == stats.Year
-		if got := stored("April visit", r); got == april {
+		if got := stored(r); got == april {
 			t.Errorf("after a visit of 8 April, %s %s stored = %v", r.scope, r.period, got)
 		}
 	}
@@ -164,7 +164,7 @@ func TestStatsCacheFollowsEveryWrite(t *testing.T) {
 	refresh("April visit")
 	ex(`UPDATE visits SET status = 'cancelled' WHERE id = 'vB'`)
 	for _, r := range reads {
-		if got := stored("org-b", r); got == r.scope.National {
+		if got := stored(r); got == r.scope.National {
 			t.Errorf("after org-b's write, %s %s stored = %v", r.scope, r.period, got)
 		}
 	}
